@@ -1,0 +1,3 @@
+from pyg_prosampler.cli import main
+
+main()

@@ -1,0 +1,3 @@
+from pyg_prosampler.models.gin_encoder import GINEncoder
+
+__all__ = ["GINEncoder"]

@@ -1,0 +1,265 @@
+r"""Random walk with restart (RWR) batches on a proximity graph."""
+from __future__ import annotations
+
+import math
+from typing import Optional, Tuple
+
+import torch
+import torch_cluster  # noqa: F401  (registers torch.ops.torch_cluster)
+from torch import Tensor
+from torch_geometric.data import Data
+
+from pyg_prosampler._validation import (
+    check_batch_size,
+    check_index,
+    check_positive_int,
+    check_restart_prob,
+)
+
+# A segment (the steps between two restarts) is cut at the length it exceeds
+# with probability 1e-3; the cut acts as one extra restart.
+_SEGMENT_TAIL = 1e-3
+
+
+def random_walk_with_restart(
+    graph: Data,
+    start: Tensor,
+    batch_size: int,
+    restart_prob: float = 0.1,
+    *,
+    max_rounds: int = 8,
+    generator: Optional[torch.Generator] = None,
+    return_num_filled: bool = False,
+) -> Tensor | Tuple[Tensor, Tensor]:
+    r"""Samples one batch per start node: the first :obj:`batch_size`
+    distinct nodes visited by a random walk with restart.
+
+    At every step the walk jumps back to its start with probability
+    :obj:`restart_prob`, otherwise it moves to a uniformly chosen
+    out-neighbour.  Equivalently, the visit sequence is a concatenation of
+    independent plain walks from the start whose lengths are geometric,
+    :math:`P(\ell = k) = (1 - \alpha)^k \alpha`.  That is how it is computed:
+    all segments of all starts are drawn in one
+    :func:`torch_cluster.random_walk` call per round, cut at their geometric
+    lengths, and the first distinct visits are found by one sort per round.
+    Segment lengths are truncated at their :math:`1 - 10^{-3}` quantile
+    (a truncation acts as an early restart).  :obj:`restart_prob=0` is a
+    plain walk that never returns.
+
+    Rows that have not reached :obj:`batch_size` distinct nodes walk further
+    in a next round with twice as many segments.  A row whose round added no
+    new node (its reachable set is exhausted, e.g. a component smaller than
+    the batch), or that is still short after :obj:`max_rounds` rounds, is
+    completed with distinct nodes drawn uniformly from the rest of the graph.
+
+    Args:
+        graph (torch_geometric.data.Data): Graph with :obj:`edge_index` and
+            :obj:`num_nodes`; edges go from :obj:`edge_index[0]` to
+            :obj:`edge_index[1]`.
+        start (torch.Tensor): Start nodes, :obj:`[n]`, long.
+        batch_size (int): Distinct nodes per batch, at most :obj:`num_nodes`.
+        restart_prob (float, optional): Restart probability in :obj:`[0, 1)`.
+            (default: :obj:`0.1`)
+        max_rounds (int, optional): Rounds of walking before a short row is
+            completed uniformly. (default: :obj:`8`)
+        generator (torch.Generator, optional): CPU random source; the walk
+            itself runs under a seed drawn from it. (default: :obj:`None`)
+        return_num_filled (bool, optional): Also return, per row, how many
+            nodes were filled uniformly. (default: :obj:`False`)
+
+    Returns:
+        :obj:`LongTensor [n, batch_size]` whose row :obj:`r` starts with
+        :obj:`start[r]` followed by the other nodes in order of first visit
+        (filled nodes last); with :obj:`return_num_filled`, also
+        :obj:`LongTensor [n]`.
+
+    .. code-block:: python
+
+        graph = build_proximity_graph(z, num_neighbors=100)
+        start = torch.randperm(graph.num_nodes)[:8]
+        batches = random_walk_with_restart(graph, start, batch_size=256)
+    """
+    if not isinstance(graph, Data) or graph.edge_index is None:
+        raise ValueError("`graph` must be a torch_geometric Data with an "
+                         "`edge_index`, e.g. from `build_proximity_graph`")
+    num_nodes = int(graph.num_nodes)
+    check_batch_size(batch_size, num_nodes)
+    check_index(start, num_nodes, "start")
+    check_restart_prob(restart_prob)
+    check_positive_int(max_rounds, "max_rounds")
+    rowptr, col = to_csr(graph.edge_index, num_nodes)
+    out, filled = rwr_csr(rowptr, col, start.long(), batch_size,
+                          float(restart_prob), max_rounds, generator)
+    return (out, filled) if return_num_filled else out
+
+
+def to_csr(edge_index: Tensor, num_nodes: int) -> Tuple[Tensor, Tensor]:
+    r"""Row pointer and column vector of :obj:`edge_index`, sorted by source
+    node (a no-op reorder for graphs from :func:`build_proximity_graph`)."""
+    row, col = edge_index
+    if row.numel() > 1 and not bool((row[1:] >= row[:-1]).all()):
+        perm = torch.argsort(row, stable=True)
+        row, col = row[perm], col[perm]
+    deg = torch.bincount(row, minlength=num_nodes)
+    rowptr = torch.zeros(num_nodes + 1, dtype=torch.long, device=row.device)
+    torch.cumsum(deg, 0, out=rowptr[1:])
+    return rowptr, col
+
+
+def rwr_csr(
+    rowptr: Tensor,
+    col: Tensor,
+    start: Tensor,
+    batch_size: int,
+    restart_prob: float,
+    max_rounds: int = 8,
+    generator: Optional[torch.Generator] = None,
+) -> Tuple[Tensor, Tensor]:
+    r"""Unchecked core of :func:`random_walk_with_restart` on a CSR graph.
+    Returns the batches :obj:`[n, batch_size]` and the per-row fill count."""
+    num_nodes = rowptr.numel() - 1
+    n = start.numel()
+    device = start.device
+    out = torch.full((n, batch_size), -1, dtype=torch.long, device=device)
+    num_filled = torch.zeros(n, dtype=torch.long, device=device)
+    if n == 0:
+        return out, num_filled
+
+    if restart_prob > 0:
+        seg_len = math.ceil(math.log(_SEGMENT_TAIL)
+                            / math.log1p(-restart_prob))
+        seg_len = max(1, min(seg_len, 4 * batch_size))
+        # Segments per row so that the expected number of visits is 2B.
+        num_segments = math.ceil(2 * batch_size * restart_prob) + 1
+    else:
+        seg_len, num_segments = 2 * batch_size, 1
+
+    active = torch.arange(n, device=device)  # rows still short
+    visits = start.view(-1, 1)  # visit sequences of active rows, -1 = none
+    position = start.clone()  # where a non-restarting walk goes on from
+    count = torch.ones(n, dtype=torch.long, device=device)
+    for _ in range(max_rounds):
+        seed = int(torch.randint(2**62, (1,), generator=generator))
+        new = _walk_segments(rowptr, col, start[active], position[active],
+                             seg_len, num_segments, restart_prob, seed,
+                             generator)
+        if restart_prob == 0:
+            last = new[:, -1]
+            position[active] = last
+        visits = _compact(torch.cat([visits, new], dim=1))
+        first, new_count = _first_distinct(visits, batch_size)
+        done = new_count >= batch_size
+        stalled = new_count <= count[active]
+        count[active] = new_count
+        finished = done | stalled
+        out[active[finished]] = first[finished]
+        keep = ~finished
+        active, visits = active[keep], visits[keep]
+        if active.numel() == 0:
+            break
+        num_segments *= 2
+    else:
+        first, _ = _first_distinct(visits, batch_size)
+        out[active] = first
+
+    short = (out < 0).any(dim=1).nonzero().view(-1)
+    if short.numel() > 0:
+        filled = _fill_uniform(out[short], num_nodes, generator)
+        num_filled[short] = (out[short] < 0).sum(dim=1)
+        out[short] = filled
+    return out, num_filled
+
+
+def _walk_segments(
+    rowptr: Tensor,
+    col: Tensor,
+    start: Tensor,
+    position: Tensor,
+    seg_len: int,
+    num_segments: int,
+    restart_prob: float,
+    seed: int,
+    generator: Optional[torch.Generator],
+) -> Tensor:
+    r"""Visit sequences :obj:`[n, num_segments * (seg_len + 1)]` of
+    :obj:`num_segments` walks per row, masked with :obj:`-1` beyond each
+    walk's geometric length (restart) or continuing from :obj:`position`
+    (no restart)."""
+    n = start.numel()
+    origin = start if restart_prob > 0 else position
+    walk_start = origin.repeat_interleave(num_segments)
+    devices = [start.device] if start.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        walks = torch.ops.torch_cluster.random_walk(
+            rowptr, col, walk_start, seg_len, 1.0, 1.0)[0]
+    if restart_prob > 0:
+        u = torch.rand(walk_start.numel(), 1, generator=generator)
+        length = torch.floor(torch.log(u) / math.log1p(-restart_prob))
+        steps = torch.arange(seg_len + 1).view(1, -1)
+        walks = walks.masked_fill((steps > length).to(walks.device), -1)
+    else:
+        walks = walks[:, 1:]  # the first node is the previous round's last
+    return walks.reshape(n, -1)
+
+
+def _compact(visits: Tensor) -> Tensor:
+    r"""Moves the valid (:obj:`>= 0`) entries of each row to its front and
+    trims the columns no row uses."""
+    valid = visits >= 0
+    counts = valid.sum(dim=1)
+    width = int(counts.max())
+    pos = torch.cumsum(valid, dim=1) - 1
+    out = torch.full((visits.size(0), width), -1, dtype=visits.dtype,
+                     device=visits.device)
+    rows = torch.arange(visits.size(0), device=visits.device)
+    rows = rows.view(-1, 1).expand_as(visits)
+    out[rows[valid], pos[valid]] = visits[valid]
+    return out
+
+
+def _first_distinct(visits: Tensor, k: int) -> Tuple[Tensor, Tensor]:
+    r"""First :obj:`k` distinct values of each row in order of first
+    occurrence (:obj:`-1` padded), and the number of distinct values."""
+    n, width = visits.shape
+    pos = torch.arange(width, device=visits.device).expand(n, -1)
+    invalid = visits < 0
+    key = visits * width + pos
+    key = key.masked_fill(invalid, torch.iinfo(torch.long).max)
+    key, _ = key.sort(dim=1)
+    node = key // width
+    valid = key != torch.iinfo(torch.long).max
+    prev = torch.cat([torch.full_like(node[:, :1], -1), node[:, :-1]], dim=1)
+    is_first = valid & (node != prev)
+    first_pos = torch.where(is_first, key % width, torch.full_like(key, width))
+    first_pos, _ = first_pos.sort(dim=1)
+    first_pos = first_pos[:, :k]
+    if first_pos.size(1) < k:
+        pad = torch.full((n, k - first_pos.size(1)), width,
+                         dtype=torch.long, device=visits.device)
+        first_pos = torch.cat([first_pos, pad], dim=1)
+    missing = first_pos >= width
+    out = visits.gather(1, first_pos.clamp(max=width - 1))
+    return out.masked_fill(missing, -1), is_first.sum(dim=1)
+
+
+def _fill_uniform(rows: Tensor, num_nodes: int,
+                  generator: Optional[torch.Generator]) -> Tensor:
+    r"""Replaces the :obj:`-1` entries of each row by distinct nodes drawn
+    uniformly among those not already in the row."""
+    out = rows.clone()
+    # Rows are few (only short ones); chunk to bound the [rows, N] scores.
+    step = max(1, (1 << 24) // num_nodes)
+    for lo in range(0, rows.size(0), step):
+        part = rows[lo:lo + step]
+        # One spare column absorbs the -1 slots; members score 2 > any draw.
+        scores = torch.rand(part.size(0), num_nodes + 1, generator=generator)
+        scores = scores.to(rows.device)
+        scores.scatter_(1, torch.where(part < 0, num_nodes, part), 2.0)
+        scores = scores[:, :num_nodes]
+        need = int((part < 0).sum(dim=1).max())
+        draw = scores.topk(need, dim=1, largest=False).indices
+        slot = (part < 0).cumsum(dim=1) - 1  # j-th empty slot takes draw[j]
+        fill = draw.gather(1, slot.clamp(min=0))
+        out[lo:lo + step] = torch.where(part < 0, fill, part)
+    return out

@@ -1,0 +1,17 @@
+from pyg_prosampler.samplers.embedding_batch_sampler import (
+    EmbeddingBatchSampler,
+)
+from pyg_prosampler.samplers.knn_batch_sampler import KNNBatchSampler
+from pyg_prosampler.samplers.proximity_batch_sampler import (
+    ProximityBatchSampler,
+)
+from pyg_prosampler.samplers.schedules import AnnealedRestartProb
+from pyg_prosampler.samplers.uniform_batch_sampler import UniformBatchSampler
+
+__all__ = [
+    "EmbeddingBatchSampler",
+    "ProximityBatchSampler",
+    "UniformBatchSampler",
+    "KNNBatchSampler",
+    "AnnealedRestartProb",
+]

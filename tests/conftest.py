@@ -1,0 +1,25 @@
+import os
+import os.path as osp
+
+import pytest
+import torch
+
+SHARED_TU = osp.join(osp.dirname(__file__), "..", "..", "shared", "data", "TU")
+
+
+def gaussian_mixture(seed: int, num: int = 2000, classes: int = 10,
+                     dim: int = 16, sep: float = 1.0):
+    r"""Labelled embeddings: class means ~ N(0, sep^2 I), points
+    ~ N(mean, I)."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(classes, (num,), generator=g)
+    mu = torch.randn(classes, dim, generator=g) * sep
+    return mu[y] + torch.randn(num, dim, generator=g), y
+
+
+@pytest.fixture
+def tu_mirror() -> str:
+    mirror = os.environ.get("PYG_PROSAMPLER_TU_MIRROR", SHARED_TU)
+    if not osp.isfile(osp.join(mirror, "MUTAG.zip")):
+        pytest.skip(f"no TU mirror with MUTAG.zip at {mirror}")
+    return mirror

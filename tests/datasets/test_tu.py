@@ -1,0 +1,61 @@
+import os.path as osp
+import shutil
+import zipfile
+
+import pytest
+import torch
+
+from pyg_prosampler import load_tu
+
+
+def test_mirror_extracts_and_loads_mutag(tu_mirror, tmp_path):
+    ds = load_tu("MUTAG", root=str(tmp_path), mirror=tu_mirror)
+    assert len(ds) == 188 and ds.num_classes == 2
+    assert osp.isfile(tmp_path / "MUTAG" / "raw" / "MUTAG_A.txt")
+    assert ds[0].x.size(1) == 7  # MUTAG's own node labels
+
+
+def test_mirror_from_environment(tu_mirror, tmp_path, monkeypatch):
+    monkeypatch.setenv("PYG_PROSAMPLER_TU_MIRROR", tu_mirror)
+    assert len(load_tu("MUTAG", root=str(tmp_path))) == 188
+
+
+def test_feature_policies(tu_mirror, tmp_path):
+    const = load_tu("MUTAG", root=str(tmp_path), mirror=tu_mirror,
+                    features="constant")
+    assert torch.equal(const[0].x, torch.ones(const[0].num_nodes, 1))
+    deg = load_tu("MUTAG", root=str(tmp_path), mirror=tu_mirror,
+                  features="degree")
+    g = deg[0]
+    assert g.x.size(1) == 5  # MUTAG's largest degree is 4
+    assert torch.equal(g.x.argmax(1),
+                       torch.bincount(g.edge_index[0], minlength=g.num_nodes))
+    capped = load_tu("MUTAG", root=str(tmp_path), mirror=tu_mirror,
+                     features="degree", max_degree=2)
+    assert capped[0].x.size(1) == 3
+
+
+def test_missing_data_set_names_the_file(tu_mirror, tmp_path):
+    with pytest.raises(FileNotFoundError, match="NOPE.zip"):
+        load_tu("NOPE", root=str(tmp_path), mirror=tu_mirror)
+
+
+def test_corrupt_archive_names_the_file(tu_mirror, tmp_path):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "MUTAG.zip").write_bytes(b"not a zip at all")
+    with pytest.raises(ValueError, match="MUTAG.zip"):
+        load_tu("MUTAG", root=str(tmp_path / "root"), mirror=str(mirror))
+    # A truncated copy of the real archive fails its checksum.
+    data = open(osp.join(tu_mirror, "MUTAG.zip"), "rb").read()
+    (mirror / "MUTAG.zip").write_bytes(data[: len(data) // 2])
+    shutil.copy(osp.join(tu_mirror, "SHA256SUMS"), mirror / "SHA256SUMS")
+    with pytest.raises(ValueError, match="MUTAG.zip"):
+        load_tu("MUTAG", root=str(tmp_path / "root"), mirror=str(mirror))
+
+
+def test_bad_feature_policy(tu_mirror, tmp_path):
+    with pytest.raises(ValueError, match="features"):
+        load_tu("MUTAG", root=str(tmp_path), mirror=tu_mirror,
+                features="onehot")
+    assert zipfile.is_zipfile(osp.join(tu_mirror, "MUTAG.zip"))

@@ -1,0 +1,123 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from pyg_prosampler import build_proximity_graph
+
+
+def brute_force(z, k):
+    zn = F.normalize(z, dim=1)
+    s = zn @ zn.t()
+    s.fill_diagonal_(-float("inf"))
+    return s.topk(k, dim=1)
+
+
+@pytest.mark.parametrize("engine", ["matmul", "torch_cluster"])
+@pytest.mark.parametrize("num,k", [(300, 7), (2500, 40)])
+def test_exact_graph_equals_brute_force(engine, num, k):
+    torch.manual_seed(0)
+    z = torch.randn(num, 24)
+    graph = build_proximity_graph(z, k, None, engine=engine)
+    ref = brute_force(z, k)
+    col = graph.edge_index[1].view(num, k)
+    weight = graph.edge_weight.view(num, k)
+    assert torch.equal(graph.edge_index[0],
+                       torch.arange(num).repeat_interleave(k))
+    # Same similarity at every rank; same neighbour unless two tie exactly.
+    assert torch.allclose(weight, ref.values, atol=1e-5)
+    same = col == ref.indices
+    tie = (ref.values[:, None, :] - weight[:, :, None]).abs().lt(1e-6).sum(-1)
+    assert bool((same | (tie > 1)).all())
+    assert graph.num_nodes == num
+
+
+def test_exact_is_default_when_candidates_cover_all():
+    torch.manual_seed(1)
+    z = torch.randn(200, 8)
+    a = build_proximity_graph(z, 5, num_candidates=1000)
+    b = build_proximity_graph(z, 5, num_candidates=None)
+    assert torch.equal(a.edge_index, b.edge_index)
+
+
+@pytest.mark.parametrize("num,k,m", [(5000, 10, 100), (1001, 20, 999),
+                                     (777, 5, 5)])
+def test_candidate_graph_has_k_distinct_non_self_neighbours(num, k, m):
+    torch.manual_seed(2)
+    z = torch.randn(num, 16)
+    g = torch.Generator().manual_seed(0)
+    graph = build_proximity_graph(z, k, m, generator=g)
+    col = graph.edge_index[1].view(num, k)
+    assert graph.edge_index.shape == (2, num * k)
+    assert not bool((col == torch.arange(num)[:, None]).any())
+    srt = col.sort(dim=1).values
+    assert not bool((srt[:, 1:] == srt[:, :-1]).any())
+    # Weights are the cosine similarities, sorted descending per node.
+    zn = F.normalize(z, dim=1)
+    w = graph.edge_weight.view(num, k)
+    assert torch.allclose(w, (zn[:, None, :] * zn[col]).sum(-1), atol=1e-5)
+    assert bool((w[:, 1:] <= w[:, :-1]).all())
+
+
+def test_candidate_set_is_uniform_over_other_nodes():
+    r"""With K = M the neighbour set *is* the candidate set, which must be a
+    uniform M-subset of the other N - 1 nodes.  For a fixed anchor i, the
+    number of graphs (out of R independent ones) in which j is a candidate
+    is c_j ~ Binomial(R, p), p = M / (N - 1), with sum_j c_j = R M.  The
+    statistic X = sum_j (c_j - R p)^2 / (R p (1 - p)) then has mean
+    ~ N - 2 and standard deviation ~ sqrt(2 (N - 2)); we assert it stays
+    below mean + 6 sd for every probed anchor (a false alarm has
+    probability < 1e-6 each under the normal approximation of chi^2), and
+    that an anchor is never its own candidate."""
+    num, m, reps = 200, 10, 400
+    z = torch.randn(num, 4)
+    anchors = torch.tensor([0, 57, 199])
+    counts = torch.zeros(len(anchors), num)
+    for r in range(reps):
+        g = torch.Generator().manual_seed(r)
+        graph = build_proximity_graph(z, m, m, generator=g)
+        col = graph.edge_index[1].view(num, m)[anchors]
+        counts.scatter_add_(1, col, torch.ones_like(col, dtype=torch.float))
+    assert float(counts[torch.arange(3), anchors].max()) == 0.0
+    p = m / (num - 1)
+    others = torch.ones(3, num, dtype=torch.bool)
+    others[torch.arange(3), anchors] = False
+    dev = (counts - reps * p).pow(2) / (reps * p * (1 - p))
+    stat = (dev * others).sum(dim=1)
+    df = num - 2
+    assert float(stat.max()) < df + 6 * (2 * df) ** 0.5
+
+
+def test_candidate_graph_is_deterministic_given_generator():
+    z = torch.randn(3000, 8)
+    a = build_proximity_graph(z, 5, 50, generator=torch.Generator()
+                              .manual_seed(3))
+    b = build_proximity_graph(z, 5, 50, generator=torch.Generator()
+                              .manual_seed(3))
+    assert torch.equal(a.edge_index, b.edge_index)
+
+
+def test_more_candidates_give_closer_neighbours():
+    torch.manual_seed(4)
+    z = torch.randn(3000, 16)
+    means = [float(build_proximity_graph(z, 10, m).edge_weight.mean())
+             for m in (10, 100, 1000, None)]
+    assert means == sorted(means)
+
+
+@pytest.mark.parametrize("z,k,m,match", [
+    (torch.full((10, 3), float("nan")), 2, None, "NaN or inf"),
+    (torch.tensor([[1.0, float("inf")]] * 5), 2, None, "NaN or inf"),
+    (torch.randn(10), 2, None, "2-dimensional"),
+    (torch.ones(10, 3, dtype=torch.long), 2, None, "floating point"),
+    (torch.randn(10, 3), 10, None, "smaller than the number"),
+    (torch.randn(10, 3), 0, None, "positive integer"),
+    (torch.randn(50, 3), 5, 3, "at least `num_neighbors`"),
+])
+def test_bad_input_raises_value_error(z, k, m, match):
+    with pytest.raises(ValueError, match=match):
+        build_proximity_graph(z, k, m)
+
+
+def test_unknown_engine():
+    with pytest.raises(ValueError, match="engine"):
+        build_proximity_graph(torch.randn(10, 2), 2, None, engine="faster")

@@ -1,0 +1,110 @@
+import time
+
+import pytest
+import torch
+from torch_geometric.data import Data
+
+from pyg_prosampler import build_proximity_graph, random_walk_with_restart
+
+
+def regular_graph(num=3000, k=10, seed=0):
+    torch.manual_seed(seed)
+    return build_proximity_graph(torch.randn(num, 16), k, 100,
+                                 generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.1, 0.5, 0.9])
+def test_rows_distinct_in_range_start_first(alpha):
+    graph = regular_graph()
+    start = torch.randperm(3000)[:50]
+    out, filled = random_walk_with_restart(
+        graph, start, 128, alpha, generator=torch.Generator().manual_seed(0),
+        return_num_filled=True)
+    assert out.shape == (50, 128) and out.dtype == torch.long
+    assert torch.equal(out[:, 0], start)
+    assert bool((out >= 0).all() and (out < 3000).all())
+    srt = out.sort(dim=1).values
+    assert not bool((srt[:, 1:] == srt[:, :-1]).any())
+    assert int(filled.sum()) == 0  # a connected 10-regular graph fills
+
+
+def test_walk_only_follows_edges_without_fill():
+    r"""Every node of a batch (but the start) is an out-neighbour of some
+    earlier node of the batch, since visits are in first-visit order."""
+    graph = regular_graph(num=500, k=5)
+    adj = torch.zeros(500, 500, dtype=torch.bool)
+    adj[graph.edge_index[0], graph.edge_index[1]] = True
+    out = random_walk_with_restart(graph, torch.arange(20), 40, 0.3)
+    for row in out:
+        for t in range(1, 40):
+            assert bool(adj[row[:t], row[t]].any())
+
+
+def test_restart_prob_keeps_walks_local():
+    r"""Higher restart probability: batch members are fewer hops from the
+    start (mean hop distance decreases)."""
+    graph = regular_graph(num=4000, k=5)
+    import torch_geometric.utils as U
+    start = torch.arange(0, 4000, 100)
+    hops = []
+    for alpha in (0.0, 0.3, 0.8):
+        out = random_walk_with_restart(
+            graph, start, 64, alpha,
+            generator=torch.Generator().manual_seed(1))
+        dist = []
+        for s, row in zip(start.tolist(), out):
+            subset, _, _, _ = U.k_hop_subgraph(s, 2, graph.edge_index,
+                                               flow="target_to_source",
+                                               num_nodes=4000)
+            dist.append(float(torch.isin(row, subset).float().mean()))
+        hops.append(sum(dist) / len(dist))
+    assert hops[0] < hops[1] < hops[2]
+
+
+def test_small_components_return_promptly_and_fill():
+    r"""200 disjoint 5-cycles: every reachable set (5) is smaller than the
+    batch (32); the call must return fast, keep the reachable nodes first
+    and fill the rest with distinct other nodes."""
+    comps, size = 200, 5
+    base = torch.arange(comps * size).view(comps, size)
+    row = base.reshape(-1)
+    col = base.roll(-1, dims=1).reshape(-1)
+    graph = Data(edge_index=torch.stack([row, col]), num_nodes=comps * size)
+    start = base[:, 0]
+    t = time.perf_counter()
+    out, filled = random_walk_with_restart(
+        graph, start, 32, 0.2, generator=torch.Generator().manual_seed(0),
+        return_num_filled=True)
+    assert time.perf_counter() - t < 5.0
+    assert torch.equal(filled, torch.full((comps,), 32 - size))
+    for c in range(comps):
+        assert set(out[c, :size].tolist()) == set(base[c].tolist())
+        assert len(set(out[c].tolist())) == 32
+
+
+def test_deterministic_given_generator():
+    graph = regular_graph()
+    start = torch.arange(30)
+    a = random_walk_with_restart(graph, start, 64, 0.2,
+                                 generator=torch.Generator().manual_seed(5))
+    b = random_walk_with_restart(graph, start, 64, 0.2,
+                                 generator=torch.Generator().manual_seed(5))
+    c = random_walk_with_restart(graph, start, 64, 0.2,
+                                 generator=torch.Generator().manual_seed(6))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(batch_size=0), "positive integer"),
+    (dict(batch_size=5000), "larger than the number"),
+    (dict(restart_prob=1.0), r"\[0, 1\)"),
+    (dict(restart_prob=-0.1), r"\[0, 1\)"),
+    (dict(start=torch.tensor([3000])), "outside"),
+    (dict(start=torch.tensor([0.5])), "integer tensor"),
+])
+def test_bad_input(kwargs, match):
+    graph = regular_graph()
+    args = dict(start=torch.tensor([0, 1]), batch_size=16, restart_prob=0.1)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        random_walk_with_restart(graph, **args)
