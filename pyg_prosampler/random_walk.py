@@ -47,8 +47,8 @@ def random_walk_with_restart(
     plain walk that never returns.
 
     Rows that have not reached :obj:`batch_size` distinct nodes walk further
-    in a next round with twice as many segments.  A row whose round added no
-    new node (its reachable set is exhausted, e.g. a component smaller than
+    in a next round.  A row whose visited nodes have no out-neighbour outside
+    themselves (its reachable set is exhausted, e.g. a component smaller than
     the batch), or that is still short after :obj:`max_rounds` rounds, is
     completed with distinct nodes drawn uniformly from the rest of the graph.
 
@@ -129,13 +129,18 @@ def rwr_csr(
         seg_len = math.ceil(math.log(_SEGMENT_TAIL)
                             / math.log1p(-restart_prob))
         seg_len = max(1, min(seg_len, 4 * batch_size))
-        # Segments per row so that the expected number of visits is 2B.
-        num_segments = math.ceil(2 * batch_size * restart_prob) + 1
+        # Segments per row for 1.5 B expected visits (a segment visits
+        # 1 / alpha nodes on average): most rows reach B distinct at once.
+        num_segments = math.ceil(1.5 * batch_size * restart_prob) + 1
     else:
         seg_len, num_segments = 2 * batch_size, 1
 
     active = torch.arange(n, device=device)  # rows still short
-    visits = start.view(-1, 1)  # visit sequences of active rows, -1 = none
+    # Visit sequences of the active rows (-1 = none); with restarts every
+    # segment begins with the start, so it need not be recorded up front.
+    visits = start.view(-1, 1)
+    if restart_prob > 0:
+        visits = visits[:, :0]
     position = start.clone()  # where a non-restarting walk goes on from
     count = torch.ones(n, dtype=torch.long, device=device)
     for _ in range(max_rounds):
@@ -144,12 +149,17 @@ def rwr_csr(
                              seg_len, num_segments, restart_prob, seed,
                              generator)
         if restart_prob == 0:
-            last = new[:, -1]
-            position[active] = last
-        visits = _compact(torch.cat([visits, new], dim=1))
+            position[active] = new[:, -1]
+        visits = _compact(torch.cat([visits, new], dim=1)) \
+            if visits.size(1) > 0 else new
         first, new_count = _first_distinct(visits, batch_size)
         done = new_count >= batch_size
-        stalled = new_count <= count[active]
+        # A row is exhausted when the nodes it visited have no out-neighbour
+        # outside them: only rows that gained nothing this round are tested.
+        stalled = ~done & (new_count <= count[active])
+        if bool(stalled.any()):
+            idx = stalled.nonzero().view(-1)
+            stalled[idx] = _is_closed(rowptr, col, first[idx])
         count[active] = new_count
         finished = done | stalled
         out[active[finished]] = first[finished]
@@ -157,7 +167,7 @@ def rwr_csr(
         active, visits = active[keep], visits[keep]
         if active.numel() == 0:
             break
-        num_segments *= 2
+        num_segments *= 2  # rows still short are the hard ones
     else:
         first, _ = _first_distinct(visits, batch_size)
         out[active] = first
@@ -181,26 +191,72 @@ def _walk_segments(
     seed: int,
     generator: Optional[torch.Generator],
 ) -> Tensor:
-    r"""Visit sequences :obj:`[n, num_segments * (seg_len + 1)]` of
-    :obj:`num_segments` walks per row, masked with :obj:`-1` beyond each
-    walk's geometric length (restart) or continuing from :obj:`position`
-    (no restart)."""
-    n = start.numel()
-    origin = start if restart_prob > 0 else position
-    walk_start = origin.repeat_interleave(num_segments)
-    devices = [start.device] if start.device.type == "cuda" else []
+    r"""Visit sequences :obj:`[n, width]` (:obj:`-1` padded) of
+    :obj:`num_segments` walks per row from :obj:`start`, each cut at its
+    geometric length (restart), or of one walk from :obj:`position` (no
+    restart).
+
+    Segments are grouped by length into buckets :obj:`(2^(b-1), 2^b]` and
+    each bucket is walked for its upper length only, so at most twice the
+    steps that are kept are computed; kept steps are written straight to
+    their place in the row."""
+    n, device = start.numel(), start.device
+    devices = [device] if device.type == "cuda" else []
+    if restart_prob == 0:
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            walks = torch.ops.torch_cluster.random_walk(
+                rowptr, col, position, seg_len, 1.0, 1.0)[0]
+        return walks[:, 1:]  # the first node is already recorded
+
+    u = torch.rand(n, num_segments, generator=generator)
+    length = torch.floor(torch.log(u) / math.log1p(-restart_prob))
+    length = length.clamp(max=seg_len).long().to(device)  # steps per segment
+    size = length + 1  # visits per segment, the start included
+    offset = torch.cumsum(size, dim=1) - size  # where each segment begins
+    width = int(size.sum(dim=1).max())
+    out = torch.full((n, width), -1, dtype=torch.long, device=device)
+    row = torch.arange(n, device=device).view(-1, 1).expand_as(length)
+    out[row.reshape(-1), offset.reshape(-1)] = start.repeat_interleave(
+        num_segments)
+
+    length, offset, row = length.view(-1), offset.view(-1), row.reshape(-1)
+    lo = 0
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
-        walks = torch.ops.torch_cluster.random_walk(
-            rowptr, col, walk_start, seg_len, 1.0, 1.0)[0]
-    if restart_prob > 0:
-        u = torch.rand(walk_start.numel(), 1, generator=generator)
-        length = torch.floor(torch.log(u) / math.log1p(-restart_prob))
-        steps = torch.arange(seg_len + 1).view(1, -1)
-        walks = walks.masked_fill((steps > length).to(walks.device), -1)
-    else:
-        walks = walks[:, 1:]  # the first node is the previous round's last
-    return walks.reshape(n, -1)
+        while lo < seg_len:
+            hi = min(max(1, 2 * lo), seg_len)
+            seg = ((length > lo) & (length <= hi)).nonzero().view(-1)
+            lo = hi
+            if seg.numel() == 0:
+                continue
+            walks = torch.ops.torch_cluster.random_walk(
+                rowptr, col, start[row[seg]], hi, 1.0, 1.0)[0][:, 1:]
+            steps = torch.arange(1, hi + 1, device=device)
+            keep = steps.view(1, -1) <= length[seg].view(-1, 1)
+            where = offset[seg].view(-1, 1) + steps.view(1, -1)
+            rows = row[seg].view(-1, 1).expand_as(where)
+            out[rows[keep], where[keep]] = walks[keep]
+    return out
+
+
+def _is_closed(rowptr: Tensor, col: Tensor, nodes: Tensor) -> Tensor:
+    r"""Per row of :obj:`nodes` (:obj:`-1` padded), whether every
+    out-neighbour of its nodes is among them."""
+    num_nodes = rowptr.numel() - 1
+    valid = nodes >= 0
+    row = torch.arange(nodes.size(0), device=nodes.device)
+    row = row.view(-1, 1).expand_as(nodes)[valid]
+    node = nodes[valid]
+    deg = rowptr[node + 1] - rowptr[node]
+    edge_row = row.repeat_interleave(deg)
+    first_edge = rowptr[node].repeat_interleave(deg)
+    within = torch.arange(edge_row.numel(), device=nodes.device) - (
+        torch.cumsum(deg, 0) - deg).repeat_interleave(deg)
+    nbr = col[first_edge + within]
+    inside = torch.isin(edge_row * num_nodes + nbr, row * num_nodes + node)
+    outside = torch.bincount(edge_row[~inside], minlength=nodes.size(0))
+    return outside == 0
 
 
 def _compact(visits: Tensor) -> Tensor:

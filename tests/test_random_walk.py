@@ -13,7 +13,7 @@ def regular_graph(num=3000, k=10, seed=0):
                                  generator=torch.Generator().manual_seed(seed))
 
 
-@pytest.mark.parametrize("alpha", [0.0, 0.1, 0.5, 0.9])
+@pytest.mark.parametrize("alpha", [0.0, 0.1, 0.5, 0.7])
 def test_rows_distinct_in_range_start_first(alpha):
     graph = regular_graph()
     start = torch.randperm(3000)[:50]

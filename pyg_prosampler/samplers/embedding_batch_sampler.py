@@ -94,6 +94,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self._in_epoch = False
         self._coverage = False
         self._covered = torch.zeros(num_instances, dtype=torch.bool)
+        self._num_covered = 0
         self._queue: List[Tensor] = []
         self._num_yielded = 0
         self._since_build = 0
@@ -224,6 +225,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self._in_epoch = state["in_epoch"]
         self._coverage = state["coverage"]
         self._covered = state["covered"].clone()
+        self._num_covered = int(self._covered.sum())
         self._queue = [q.clone() for q in state["queue"]]
         self._num_yielded = state["num_yielded"]
         self._since_build = state["since_build"]
@@ -240,6 +242,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self._num_yielded = 0
         self._queue = []
         self._covered.zero_()
+        self._num_covered = 0
         self._new_fraction = 1.0
         self.stats = {"build_seconds": 0.0, "draw_seconds": 0.0,
                       "num_filled": 0.0, "num_builds": 0.0}
@@ -268,12 +271,12 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
 
         num = self.num_instances
         target = num // self.batch_size * self.batch_size
-        num_covered = int(self._covered.sum())
-        if num_covered >= target:
-            return self._last_batch(num_covered)
+        if self._num_covered >= target:
+            return self._last_batch(self._num_covered)
         if not self._queue:
-            self._refill(target - num_covered)
+            self._refill(target - self._num_covered)
         batch = self._queue.pop(0)
+        self._num_covered += int((~self._covered[batch]).sum())
         self._covered[batch] = True
         self._since_build += 1
         self._num_yielded += 1
@@ -311,5 +314,6 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         walk = self.draw(rest[:1])[0].cpu()
         extra = walk[self._covered[walk]][:self.batch_size - rest.numel()]
         self._covered[rest] = True
+        self._num_covered = self.num_instances
         self._num_yielded += 1
         return torch.cat([rest, extra])
