@@ -57,14 +57,15 @@ def build_proximity_graph(
     * :obj:`num_candidates=M` gives the paper's graph: the :obj:`K` most
       similar among :obj:`M` candidates drawn uniformly without replacement
       from the other :obj:`N - 1` nodes.  To be compute-bound instead of
-      gather-bound, nodes are processed in random groups of up to 256 that
+      gather-bound, nodes are processed in random groups of up to 128 that
       share one candidate pool of :obj:`M + 1` nodes (a window of a random
-      permutation at a random offset), so a group costs one dense
-      :obj:`[256, d] x [d, M + 1]` product.  A node drops itself from the
+      permutation; windows evenly spaced so that every node is a candidate
+      of as many groups), so a group costs one dense
+      :obj:`[128, d] x [d, M + 1]` product.  A node drops itself from the
       pool if present, else the pool's last node, so each node's candidate
       set is *exactly* a uniform :obj:`M`-subset of the other nodes, as in
       the paper; only the joint law differs (nodes of a group share
-      candidates, groups draw independent pools).
+      candidates, and pools overlap by construction).
 
     Args:
         z (torch.Tensor): Embeddings of shape :obj:`[N, d]`, floating point,
@@ -198,8 +199,8 @@ def knn_candidates(
     both :obj:`[N, k]`, most similar first."""
     num_nodes, device = zn.size(0), zn.device
     pool = num_candidates + 1
-    if group_size is None:  # 256, or fewer so that a node lies in ~4 pools
-        group_size = min(256, max(32, pool // 4))
+    if group_size is None:  # 128, or fewer so that a node lies in ~8 pools
+        group_size = min(128, max(16, pool // 8))
     group_size = min(group_size, num_nodes)
     num_groups = -(-num_nodes // group_size)
 
@@ -209,10 +210,14 @@ def knn_candidates(
     pad = num_groups * group_size - num_nodes
     queries = torch.cat([query_perm, query_perm[:pad]]).view(num_groups, -1)
 
-    # Pools: windows of a second permutation at uniform random offsets.
+    # Pools: windows of a second permutation at evenly spaced offsets (one
+    # random shift), so every node is a candidate of the same number of
+    # groups, (M + 1) * groups / N, give or take one: none is left without
+    # in-edges, which would make it reachable by no walk.
     pool_perm = torch.randperm(num_nodes, generator=generator, device=device)
-    offsets = torch.randint(num_nodes, (num_groups, 1), generator=generator,
-                            device=device)
+    shift = torch.randint(num_nodes, (1,), generator=generator, device=device)
+    offsets = (torch.arange(num_groups, device=device) * num_nodes
+               // num_groups + shift).view(-1, 1) % num_nodes
     window = torch.arange(pool, device=device)
     pools = pool_perm[(offsets + window) % num_nodes]  # [groups, M + 1]
 

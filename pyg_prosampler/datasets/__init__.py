@@ -1,3 +1,7 @@
-from pyg_prosampler.datasets.tu import OneHotCappedDegree, load_tu
+from pyg_prosampler.datasets.tu import (
+    OneHotCappedDegree,
+    graph_labels,
+    load_tu,
+)
 
-__all__ = ["load_tu", "OneHotCappedDegree"]
+__all__ = ["load_tu", "OneHotCappedDegree", "graph_labels"]

@@ -170,3 +170,13 @@ class OneHotCappedDegree(T.BaseTransform):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.cap})"
+
+
+def graph_labels(dataset) -> torch.Tensor:
+    r"""The graph labels of a data set as one :obj:`[N]` tensor, in data
+    set order (fast path for an unsliced in-memory data set)."""
+    data = getattr(dataset, "_data", None)
+    if data is not None and getattr(dataset, "_indices", None) is None \
+            and data.y is not None and data.y.numel() == len(dataset):
+        return data.y.view(-1)
+    return torch.cat([dataset[i].y.view(-1) for i in range(len(dataset))])

@@ -1,6 +1,8 @@
 r"""The GIN graph encoder of GraphCL."""
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 from torch import Tensor, nn
 from torch_geometric.nn import GINConv, global_add_pool
@@ -37,11 +39,12 @@ class GINEncoder(nn.Module):
             self.norms.append(nn.BatchNorm1d(hidden))
         self.out_channels = hidden * num_layers
 
-    def forward(self, x: Tensor, edge_index: Tensor,
-                batch: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor,
+                num_graphs: Optional[int] = None) -> tuple[Tensor, Tensor]:
         r"""Returns the graph embeddings :obj:`[num_graphs, L * hidden]` and
         the concatenated node embeddings :obj:`[num_nodes, L * hidden]`."""
-        num_graphs = int(batch.max()) + 1 if batch.numel() > 0 else 0
+        if num_graphs is None:
+            num_graphs = int(batch.max()) + 1 if batch.numel() > 0 else 0
         layers = []
         for conv, norm in zip(self.convs, self.norms):
             x = norm(torch.relu(conv(x, edge_index)))

@@ -91,6 +91,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self.epoch = 0
         self.generator = torch.Generator()
         self.stats: Dict[str, float] = {}
+        self.totals: Dict[str, float] = {}
         self._in_epoch = False
         self._coverage = False
         self._covered = torch.zeros(num_instances, dtype=torch.bool)
@@ -180,6 +181,12 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         r"""Returns one batch :obj:`[len(start), batch_size]` per start."""
         raise NotImplementedError
 
+    def add_stat(self, key: str, value: float) -> None:
+        r"""Adds to a counter of this epoch (:obj:`stats`) and of the
+        sampler's life (:obj:`totals`)."""
+        self.stats[key] = self.stats.get(key, 0.0) + value
+        self.totals[key] = self.totals.get(key, 0.0) + value
+
     def extra_state(self) -> Dict[str, Any]:
         r"""Subclass state to save beside the base state."""
         return {}
@@ -207,6 +214,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
             "new_fraction": self._new_fraction,
             "last_len": self._last_len,
             "stats": dict(self.stats),
+            "totals": dict(self.totals),
             "extra": self.extra_state(),
         }
 
@@ -233,6 +241,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self._new_fraction = state["new_fraction"]
         self._last_len = state["last_len"]
         self.stats = dict(state["stats"])
+        self.totals = dict(state["totals"])
         self.load_extra_state(state["extra"])
 
     # ------------------------------------------------------------ internals
@@ -273,9 +282,17 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         target = num // self.batch_size * self.batch_size
         if self._num_covered >= target:
             return self._last_batch(self._num_covered)
-        if not self._queue:
-            self._refill(target - self._num_covered)
-        batch = self._queue.pop(0)
+        # As in the paper, a batch starts at an instance not yet covered:
+        # batches of the round whose start an earlier one covered are
+        # dropped (they were drawn in parallel, before it was known).
+        batch = None
+        while batch is None:
+            if not self._queue:
+                self._refill(target - self._num_covered)
+            batch = self._queue.pop(0)
+            if bool(self._covered[batch[0]]):
+                batch = None
+                self.add_stat("num_dropped", 1)
         self._num_covered += int((~self._covered[batch]).sum())
         self._covered[batch] = True
         self._since_build += 1
@@ -287,8 +304,8 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
             assert self.embeddings is not None
             t = time.perf_counter()
             self.build(self.embeddings)
-            self.stats["build_seconds"] += time.perf_counter() - t
-            self.stats["num_builds"] += 1
+            self.add_stat("build_seconds", time.perf_counter() - t)
+            self.add_stat("num_builds", 1)
             self._since_build = 0
             self._built = True
         uncovered = (~self._covered).nonzero().view(-1)
@@ -299,7 +316,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         start = uncovered[pick[:count]]
         t = time.perf_counter()
         batches = self.draw(start)
-        self.stats["draw_seconds"] += time.perf_counter() - t
+        self.add_stat("draw_seconds", time.perf_counter() - t)
         batches = batches.cpu()
         # How many new instances a batch brings, to size the next round.
         union = batches.unique()

@@ -142,8 +142,7 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
         out, filled = rwr_csr(rowptr, col, start.to(rowptr.device),
                               self.batch_size, self.current_restart_prob(),
                               self.max_rounds, self.generator)
-        self.stats["num_filled"] = (self.stats.get("num_filled", 0.0)
-                                    + float((filled > 0).sum()))
+        self.add_stat("num_filled", float((filled > 0).sum()))
         return out
 
     def extra_state(self) -> Dict[str, Any]:

@@ -1,0 +1,92 @@
+r"""In-batch contrastive losses between two views: NT-Xent (GraphCL's),
+DCL (debiased) and HCL (hard-negative reweighted).
+
+All take :obj:`z1, z2` of shape :obj:`[B, d]`, row :obj:`i` of both being
+two views of instance :obj:`i`; anchors are the rows of :obj:`z1`, the
+positive of anchor :obj:`i` is :obj:`z2[i]` and its :obj:`N = B - 1`
+negatives are :obj:`z2[j], j != i` (GraphCL's one-directional form).
+Similarities are cosine.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Dict
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def _similarities(z1: Tensor, z2: Tensor,
+                  temperature: float) -> tuple[Tensor, Tensor]:
+    if z1.shape != z2.shape or z1.dim() != 2 or z1.size(0) < 2:
+        raise ValueError(
+            f"z1 and z2 must both be [B, d] with B >= 2, got "
+            f"{tuple(z1.shape)} and {tuple(z2.shape)}")
+    if temperature <= 0:
+        raise ValueError(f"`temperature` must be > 0, got {temperature}")
+    sim = F.normalize(z1, dim=1) @ F.normalize(z2, dim=1).t() / temperature
+    pos = sim.diagonal()
+    eye = torch.eye(sim.size(0), dtype=torch.bool, device=sim.device)
+    neg = sim.masked_select(~eye).view(sim.size(0), -1)  # [B, B - 1]
+    return pos, neg
+
+
+def nt_xent(z1: Tensor, z2: Tensor, temperature: float = 0.2) -> Tensor:
+    r"""GraphCL's NT-Xent: :math:`-\log \frac{e^{s_{ii}/t}}
+    {\sum_{j \ne i} e^{s_{ij}/t}}`, the positive excluded from the
+    denominator, averaged over anchors; computed with :obj:`logsumexp`."""
+    pos, neg = _similarities(z1, z2, temperature)
+    return (torch.logsumexp(neg, dim=1) - pos).mean()
+
+
+def _reweighted_loss(pos: Tensor, neg_sum_log: Tensor, n: int,
+                     temperature: float, tau_plus: float) -> Tensor:
+    r"""Shared tail of DCL and HCL, in log space:
+    :math:`N_g = \max((\Sigma - \tau^+ N e^{s^+}) / (1 - \tau^+),
+    N e^{-1/t})`, loss :math:`= \log(e^{s^+} + N_g) - s^+`."""
+    floor = math.log(n) - 1.0 / temperature
+    # log(Sigma - tau N pos), valid where positive; else the floor applies.
+    diff = neg_sum_log.exp() - tau_plus * n * pos.exp()
+    log_ng = torch.where(diff > 0, torch.log(diff.clamp(min=1e-30)),
+                         torch.full_like(diff, -math.inf)) \
+        - math.log(1 - tau_plus)
+    log_ng = torch.maximum(log_ng, torch.full_like(log_ng, floor))
+    return (torch.logaddexp(pos, log_ng) - pos).mean()
+
+
+def dcl(z1: Tensor, z2: Tensor, temperature: float = 0.2,
+        tau_plus: float = 0.1) -> Tensor:
+    r"""Debiased contrastive loss (Chuang et al.) as used with ProSampler:
+    :math:`N_g = \max((-\tau^+ N p + \sum_j n_j) / (1 - \tau^+),
+    N e^{-1/t})`, :math:`\mathcal{L} = -\log \frac{p}{p + N_g}` with
+    :math:`p = e^{s^+/t}`, :math:`n_j = e^{s_j/t}`."""
+    _check_tau(tau_plus)
+    pos, neg = _similarities(z1, z2, temperature)
+    return _reweighted_loss(pos, torch.logsumexp(neg, dim=1), neg.size(1),
+                            temperature, tau_plus)
+
+
+def hcl(z1: Tensor, z2: Tensor, temperature: float = 0.2,
+        tau_plus: float = 0.1, beta: float = 1.0) -> Tensor:
+    r"""Hard-negative contrastive loss (Robinson et al.): as :func:`dcl`
+    with :math:`\sum_j n_j` replaced by
+    :math:`\sum_j w_j n_j / \mathrm{mean}(w)`, :math:`w_j = n_j^\beta`.
+    Gradients flow through the weights, as in the reference code."""
+    _check_tau(tau_plus)
+    pos, neg = _similarities(z1, z2, temperature)
+    # log(sum w n / mean w) = logsumexp((1+b) s) - logsumexp(b s) + log N
+    reweighted = (torch.logsumexp((1 + beta) * neg, dim=1)
+                  - torch.logsumexp(beta * neg, dim=1)
+                  + math.log(neg.size(1)))
+    return _reweighted_loss(pos, reweighted, neg.size(1), temperature,
+                            tau_plus)
+
+
+def _check_tau(tau_plus: float) -> None:
+    if not 0 <= tau_plus < 1:
+        raise ValueError(f"`tau_plus` must lie in [0, 1), got {tau_plus}")
+
+
+LOSSES: Dict[str, Callable[..., Tensor]] = {
+    "infonce": nt_xent, "dcl": dcl, "hcl": hcl}

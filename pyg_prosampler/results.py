@@ -1,0 +1,55 @@
+r"""Result records: a JSON array per file, appended atomically, so that a
+long table can be filled over several runs."""
+from __future__ import annotations
+
+import json
+import os
+import os.path as osp
+import platform
+from typing import Any, Dict, List
+
+import torch
+
+IDENTITY = ("dataset", "method", "sampler", "loss", "seed", "epochs",
+            "batch_size", "lr", "sampler_params")
+
+
+def load_records(path: str) -> List[Dict[str, Any]]:
+    r"""The records of :obj:`path` (empty if the file does not exist)."""
+    if not osp.exists(path):
+        return []
+    with open(path) as f:
+        records = json.load(f)
+    if not isinstance(records, list):
+        raise ValueError(f"{path!r} holds no JSON array of records")
+    return records
+
+
+def same_config(a: Dict[str, Any], b: Dict[str, Any]) -> bool:
+    r"""Whether two records are the same configuration and seed."""
+    return all(a.get(k) == b.get(k) for k in IDENTITY)
+
+
+def has_record(path: str, key: Dict[str, Any]) -> bool:
+    return any(same_config(r, key) for r in load_records(path))
+
+
+def append_record(path: str, record: Dict[str, Any]) -> None:
+    r"""Appends :obj:`record` to the array in :obj:`path` (write to a
+    temporary file, then rename: an interrupted run loses nothing)."""
+    records = load_records(path)
+    records.append(record)
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(records, f, indent=1)
+    os.replace(tmp, path)
+
+
+def machine() -> str:
+    r"""A one-line description of where a result was produced."""
+    dev = (torch.cuda.get_device_name(0) if torch.cuda.is_available()
+           else "no GPU")
+    return (f"{platform.machine()} {os.cpu_count()} cores, "
+            f"{torch.get_num_threads()} torch threads, {dev}, "
+            f"torch {torch.__version__}")
