@@ -104,11 +104,16 @@ def cmd_batches(args: argparse.Namespace) -> List[dict]:
 
 
 def cmd_graphcl(args: argparse.Namespace) -> List[dict]:
-    r"""GraphCL pre-training with a sampler and loss, then the SVC protocol,
-    for each seed; records appended to :obj:`--out`."""
+    r"""GraphCL pre-training with each sampler named, then the SVC protocol,
+    for each seed; records appended to :obj:`--out`; prints the accuracy
+    table of the requested samplers and seeds."""
     from pyg_prosampler.datasets import graph_labels
-    from pyg_prosampler.evaluate import mean_std
-    from pyg_prosampler.results import append_record, has_record, machine
+    from pyg_prosampler.results import (
+        append_record,
+        load_records,
+        machine,
+        same_config,
+    )
     from pyg_prosampler.training import evaluate_graphcl, train_graphcl
 
     if args.num_candidates == 0:
@@ -116,58 +121,79 @@ def cmd_graphcl(args: argparse.Namespace) -> List[dict]:
     dataset = load_tu(args.dataset, args.root, args.tu_mirror,
                       features=args.features)
     labels = graph_labels(dataset)
-    params = sampler_params(args)
-    done = []
-    for seed in args.seeds:
-        args.seed = seed
-        key = {"dataset": args.dataset, "method": "graphcl",
-               "sampler": args.sampler, "loss": args.loss, "seed": seed,
-               "epochs": args.epochs, "batch_size": args.batch_size,
-               "lr": args.lr, "sampler_params": params}
-        if args.out and has_record(args.out, key):
-            print(f"seed {seed}: already in {args.out}, skipped")
-            continue
-        sampler = make_sampler(args.sampler, len(dataset), args,
-                               warmup_epochs=args.warmup_epochs)
-        t = time.perf_counter()
-        model, logs = train_graphcl(
-            dataset, sampler, loss=args.loss, epochs=args.epochs, lr=args.lr,
-            seed=seed, device=args.device, labels=labels,
-            progress=not args.quiet)
-        train_total = time.perf_counter() - t
-        res = evaluate_graphcl(model, dataset, seed=seed, device=args.device)
-        record = {**key, **res,
-                  "train_seconds": sum(e["train_seconds"] for e in logs),
-                  "sampling_seconds": sum(e["sampling_seconds"]
-                                          for e in logs),
-                  "rebuild_seconds": sum(e["rebuild_seconds"] for e in logs),
-                  "wall_seconds": train_total,
-                  "features": args.features, "epoch_logs": logs,
-                  "machine": machine()}
-        print(f"seed {seed}: accuracy {100 * res['accuracy']:.2f} "
-              f"(± {100 * res['accuracy_std_folds']:.2f} over folds), "
-              f"{train_total:.1f} s")
-        if args.out:
-            append_record(args.out, record)
-        done.append(record)
-    accs = [100 * r["accuracy"] for r in done]
-    if accs:
-        mean, std = mean_std(accs)
-        print(f"{args.dataset} GraphCL {args.sampler} {args.loss}: "
-              f"{mean:.2f} ± {std:.2f} over seeds {args.seeds}")
+    existing = load_records(args.out) if args.out else []
+    table: List[dict] = []
+    for name in args.sampler:
+        params = sampler_params(name, args)
+        for seed in args.seeds:
+            args.seed = seed
+            key = {"dataset": args.dataset, "method": "graphcl",
+                   "sampler": name, "loss": args.loss, "seed": seed,
+                   "epochs": args.epochs, "batch_size": args.batch_size,
+                   "lr": args.lr, "sampler_params": params}
+            old = [r for r in existing if same_config(r, key)]
+            if old:
+                print(f"{name} seed {seed}: already in {args.out}, skipped")
+                table.append(old[0])
+                continue
+            sampler = make_sampler(name, len(dataset), args,
+                                   warmup_epochs=args.warmup_epochs)
+            t = time.perf_counter()
+            model, logs = train_graphcl(
+                dataset, sampler, loss=args.loss, epochs=args.epochs,
+                lr=args.lr, seed=seed, device=args.device, labels=labels,
+                progress=not args.quiet)
+            train_total = time.perf_counter() - t
+            res = evaluate_graphcl(model, dataset, seed=seed,
+                                   device=args.device)
+            record = {**key, **res,
+                      "train_seconds": sum(e["train_seconds"] for e in logs),
+                      "sampling_seconds": sum(e["sampling_seconds"]
+                                              for e in logs),
+                      "rebuild_seconds": sum(e["rebuild_seconds"]
+                                             for e in logs),
+                      "wall_seconds": train_total,
+                      "features": args.features, "epoch_logs": logs,
+                      "machine": machine()}
+            print(f"{name} seed {seed}: accuracy "
+                  f"{100 * res['accuracy']:.2f} (± "
+                  f"{100 * res['accuracy_std_folds']:.2f} over folds), "
+                  f"{train_total:.1f} s")
+            if args.out:
+                append_record(args.out, record)
+            table.append(record)
+    print_accuracy_table(table)
     if args.plot and args.out:
         from pyg_prosampler.plots import plot_results
         print(f"plot: {plot_results(args.out, args.plot)}")
-    return done
+    return table
 
 
-def sampler_params(args: argparse.Namespace) -> dict:
+def print_accuracy_table(records: List[dict]) -> None:
+    r"""Accuracy (mean ± std over seeds) per data set, sampler and loss."""
+    from pyg_prosampler.evaluate import mean_std
+
+    groups: dict = {}
+    for r in records:
+        key = (r["dataset"], r["sampler"], r["loss"])
+        groups.setdefault(key, []).append(r)
+    print(f"{'data set':<14}{'sampler':<12}{'loss':<9}{'seeds':>6}"
+          f"{'accuracy %':>16}{'same-class':>12}")
+    for (ds, sampler, loss), recs in groups.items():
+        mean, std = mean_std([100 * r["accuracy"] for r in recs])
+        same = [e.get("same_class", float("nan"))
+                for r in recs for e in r["epoch_logs"]]
+        print(f"{ds:<14}{sampler:<12}{loss:<9}{len(recs):>6}"
+              f"{mean:>10.2f} ± {std:<4.2f}{sum(same) / len(same):>12.3f}")
+
+
+def sampler_params(name: str, args: argparse.Namespace) -> dict:
     r"""The knobs that define a sampler's configuration, for the records."""
-    if args.sampler == "uniform":
+    if name == "uniform":
         return {}
     out = {"refresh_every": args.refresh_every,
            "warmup_epochs": args.warmup_epochs}
-    if args.sampler == "prosampler":
+    if name == "prosampler":
         out.update(num_neighbors=args.num_neighbors,
                    num_candidates=args.num_candidates,
                    restart_prob=args.restart_prob)
@@ -186,8 +212,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     p = sub.add_parser("graphcl", help="GraphCL pre-training + SVC "
                        "evaluation with a chosen sampler and loss")
     add_sampler_args(p)
-    p.add_argument("--sampler", default="prosampler",
-                   choices=["uniform", "knn", "prosampler"])
+    p.add_argument("--sampler", nargs="+", default=["prosampler"],
+                   choices=["uniform", "knn", "prosampler"],
+                   help="one or more samplers, run one after the other")
     p.add_argument("--loss", default="infonce",
                    choices=["infonce", "dcl", "hcl"])
     p.add_argument("--warmup-epochs", type=int, default=1)

@@ -2,6 +2,7 @@ r"""Result records: a JSON array per file, appended atomically, so that a
 long table can be filled over several runs."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import os.path as osp
@@ -37,13 +38,15 @@ def has_record(path: str, key: Dict[str, Any]) -> bool:
 def append_record(path: str, record: Dict[str, Any]) -> None:
     r"""Appends :obj:`record` to the array in :obj:`path` (write to a
     temporary file, then rename: an interrupted run loses nothing)."""
-    records = load_records(path)
-    records.append(record)
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(records, f, indent=1)
-    os.replace(tmp, path)
+    with open(path + ".lock", "w") as lock:  # runs side by side may append
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        records = load_records(path)
+        records.append(record)
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(records, f, indent=1)
+        os.replace(tmp, path)
 
 
 def machine() -> str:
