@@ -2,10 +2,12 @@ r"""GraphCL pre-training with any batch sampler, and its evaluation."""
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
+from torch_geometric.data import Batch
 from torch_geometric.loader import DataLoader
 from tqdm.auto import tqdm
 
@@ -24,63 +26,44 @@ def _forever(loader: ProximityLoader) -> Iterator[Any]:
         yield from loader
 
 
-def train_graphcl(
+Step = Callable[[Batch], Tuple[Tensor, Tensor]]
+
+
+def fit(
+    model: torch.nn.Module,
     dataset,
     sampler: EmbeddingBatchSampler,
+    step: Step,
     *,
-    loss: str = "infonce",
     epochs: int = 20,
     lr: float = 0.01,
-    temperature: float = 0.2,
-    seed: int = 0,
     device: str | torch.device = "cpu",
     labels: Optional[Tensor] = None,
     progress: bool = True,
-) -> tuple[GraphCL, List[Dict[str, float]]]:
-    r"""Pre-trains :class:`GraphCL` on :obj:`dataset` with batches from
-    :obj:`sampler`, GraphCL's random augmentation against the original graph
-    and the chosen in-batch loss.
+    desc: str = "train",
+) -> List[Dict[str, float]]:
+    r"""The contrastive training loop shared by the models: batches from
+    :obj:`sampler` (through a :class:`ProximityLoader`), :obj:`step(batch)`
+    returning the loss and the :obj:`[B, d]` embeddings to feed back to the
+    sampler, Adam, and per-epoch logs.
 
     The budget is :obj:`epochs * ceil(N / B)` steps whatever the sampler,
     as in the ProSampler code, so samplers are compared at equal compute (a
-    ProSampler coverage epoch has more batches than :obj:`N / B`; it then
-    spans several budget epochs, or a budget epoch ends mid-way through it).
-    After each step the *projection* of the original graphs is fed to the
-    sampler (:meth:`update`), as the reference code does: it is the space in
-    which the loss measures how hard a negative is.
-
-    Args:
-        dataset: PyG data set of graphs.
-        sampler (EmbeddingBatchSampler): Batch sampler over the data set.
-        loss (str, optional): :obj:`"infonce"` (NT-Xent), :obj:`"dcl"` or
-            :obj:`"hcl"`. (default: :obj:`"infonce"`)
-        epochs (int, optional): Budget in uniform epochs. (default: 20)
-        lr (float, optional): Adam learning rate. (default: 0.01)
-        temperature (float, optional): Loss temperature. (default: 0.2)
-        seed (int, optional): Seed of the model and augmentations.
-        device (str, optional): Training device. (default: :obj:`"cpu"`)
-        labels (torch.Tensor, optional): Graph labels, only to log the
-            same-class pair fraction of the batches (never used to train).
-        progress (bool, optional): Show a progress bar. (default: True)
+    ProSampler coverage epoch has more batches than :obj:`N / B`).
 
     Returns:
-        The trained model and one log dict per epoch (loss, in-batch
-        cosine, same-class fraction, seconds split into training, sampling,
-        graph rebuilding and collation).
+        One dict per epoch: loss, mean in-batch cosine of the fed
+        embeddings, same-class pair fraction (with :obj:`labels`, which are
+        never used to train), and seconds of training, sampling, graph
+        rebuilding and collation.
     """
-    if loss not in LOSSES:
-        raise ValueError(f"`loss` must be one of {sorted(LOSSES)}, got "
-                         f"{loss!r}")
-    loss_fn = LOSSES[loss]
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    model = GraphCL(dataset.num_features).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     loader = ProximityLoader(dataset, batch_sampler=sampler)
     steps = -(-len(dataset) // sampler.batch_size)
     batches = _forever(loader)
+    num_classes = int(labels.max()) + 1 if labels is not None else 0
     logs = []
-    bar = tqdm(range(epochs), disable=not progress, desc="GraphCL",
+    bar = tqdm(range(epochs), disable=not progress, desc=desc,
                dynamic_ncols=True)
     for epoch in bar:
         model.train()
@@ -90,12 +73,7 @@ def train_graphcl(
             t0 = time.perf_counter()
             batch = next(batches).to(device)
             t1 = time.perf_counter()
-            g = Graphs(batch.x, batch.edge_index, batch.batch,
-                       batch.num_graphs)
-            aug = random_augment(g, generator=gen)
-            _, z = model(*g)
-            _, z_aug = model(*aug)
-            value = loss_fn(z, z_aug, temperature)
+            value, z = step(batch)
             opt.zero_grad()
             value.backward()
             opt.step()
@@ -104,11 +82,10 @@ def train_graphcl(
             t2 = time.perf_counter()
             totals["loss"] += value.item()
             idx = torch.arange(z.size(0), device=z.device).view(1, -1)
-            totals["cos"] += float(pair_mean(
-                torch.nn.functional.normalize(z, dim=1), idx))
+            totals["cos"] += float(pair_mean(F.normalize(z, dim=1), idx))
             if labels is not None:
-                onehot = torch.nn.functional.one_hot(
-                    labels[batch.idx.cpu()], int(labels.max()) + 1).float()
+                onehot = F.one_hot(labels[batch.idx.cpu()],
+                                   num_classes).float()
                 totals["same"] += float(pair_mean(onehot, idx.cpu()))
             totals["train"] += t2 - t1
             totals["load"] += t1 - t0
@@ -131,6 +108,65 @@ def train_graphcl(
                         cos=f"{log['mean_cosine']:.3f}",
                         **({"same": f"{log['same_class']:.3f}"}
                            if labels is not None else {}))
+    return logs
+
+
+def train_graphcl(
+    dataset,
+    sampler: EmbeddingBatchSampler,
+    *,
+    loss: str = "infonce",
+    epochs: int = 20,
+    lr: float = 0.01,
+    temperature: float = 0.2,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    labels: Optional[Tensor] = None,
+    progress: bool = True,
+) -> tuple[GraphCL, List[Dict[str, float]]]:
+    r"""Pre-trains :class:`GraphCL` on :obj:`dataset` with batches from
+    :obj:`sampler`, GraphCL's random augmentation against the original graph
+    and the chosen in-batch loss, for :obj:`epochs * ceil(N / B)` steps
+    (see :func:`fit`).
+
+    After each step the *projection* of the original graphs is fed to the
+    sampler (:meth:`update`), as the reference code does: it is the space in
+    which the loss measures how hard a negative is.
+
+    Args:
+        dataset: PyG data set of graphs.
+        sampler (EmbeddingBatchSampler): Batch sampler over the data set.
+        loss (str, optional): :obj:`"infonce"` (NT-Xent), :obj:`"dcl"` or
+            :obj:`"hcl"`. (default: :obj:`"infonce"`)
+        epochs (int, optional): Budget in uniform epochs. (default: 20)
+        lr (float, optional): Adam learning rate. (default: 0.01)
+        temperature (float, optional): Loss temperature. (default: 0.2)
+        seed (int, optional): Seed of the model and augmentations.
+        device (str, optional): Training device. (default: :obj:`"cpu"`)
+        labels (torch.Tensor, optional): Graph labels, only to log the
+            same-class pair fraction of the batches (never used to train).
+        progress (bool, optional): Show a progress bar. (default: True)
+
+    Returns:
+        The trained model and the per-epoch logs of :func:`fit`.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"`loss` must be one of {sorted(LOSSES)}, got "
+                         f"{loss!r}")
+    loss_fn = LOSSES[loss]
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = GraphCL(dataset.num_features).to(device)
+
+    def step(batch: Batch) -> Tuple[Tensor, Tensor]:
+        g = Graphs(batch.x, batch.edge_index, batch.batch, batch.num_graphs)
+        _, z = model(*g)
+        _, z_aug = model(*random_augment(g, generator=gen))
+        return loss_fn(z, z_aug, temperature), z
+
+    logs = fit(model, dataset, sampler, step, epochs=epochs, lr=lr,
+               device=device, labels=labels, progress=progress,
+               desc="GraphCL")
     return model, logs
 
 
