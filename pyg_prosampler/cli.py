@@ -103,10 +103,51 @@ def cmd_batches(args: argparse.Namespace) -> List[dict]:
     return rows
 
 
-def cmd_graphcl(args: argparse.Namespace) -> List[dict]:
-    r"""GraphCL pre-training with each sampler named, then the SVC protocol,
-    for each seed; records appended to :obj:`--out`; prints the accuracy
-    table of the requested samplers and seeds."""
+def load_for(args: argparse.Namespace):
+    r"""The data set of a training command: GraphCL's node features, or
+    MVGRL's (one-hot degree where a set has no node labels) with the
+    cached PPR view."""
+    if args.command == "graphcl":
+        return load_tu(args.dataset, args.root, args.tu_mirror,
+                       features=args.features)
+    import os.path as osp
+
+    from pyg_prosampler.datasets import DiffusionViewDataset
+
+    features = args.features
+    if features == "auto":
+        probe = load_tu(args.dataset, args.root, args.tu_mirror, "none")
+        features = "none" if probe.num_node_features > 0 else "degree"
+    base = load_tu(args.dataset, args.root, args.tu_mirror, features,
+                   max_degree=args.max_degree)
+    cache = osp.join(args.root, args.dataset, "processed",
+                     f"ppr_alpha{args.ppr_alpha}_top{args.ppr_topk}.pt")
+    return DiffusionViewDataset(base, cache, args.ppr_alpha, args.ppr_topk)
+
+
+def train_for(args: argparse.Namespace, dataset, sampler, seed: int,
+              labels) -> tuple:
+    r"""Trains the command's model; returns it, its logs and its
+    evaluation."""
+    from pyg_prosampler import training
+
+    common = dict(loss=args.loss, epochs=args.epochs, lr=args.lr, seed=seed,
+                  device=args.device, labels=labels, progress=not args.quiet)
+    if args.command == "graphcl":
+        model, logs = training.train_graphcl(dataset, sampler, **common)
+        res = training.evaluate_graphcl(model, dataset, seed, args.device)
+    else:
+        model, logs = training.train_mvgrl(
+            dataset, sampler, hidden=args.hidden, num_layers=args.layers,
+            **common)
+        res = training.evaluate_mvgrl(model, dataset, seed, args.device)
+    return model, logs, res
+
+
+def cmd_train(args: argparse.Namespace) -> List[dict]:
+    r"""Pre-training (GraphCL or MVGRL) with each sampler named, then the
+    SVM protocol, for each seed; records appended to :obj:`--out`; prints
+    the accuracy table of the requested samplers and seeds."""
     from pyg_prosampler.datasets import graph_labels
     from pyg_prosampler.results import (
         append_record,
@@ -114,23 +155,26 @@ def cmd_graphcl(args: argparse.Namespace) -> List[dict]:
         machine,
         same_config,
     )
-    from pyg_prosampler.training import evaluate_graphcl, train_graphcl
 
     if args.num_candidates == 0:
         args.num_candidates = None
-    dataset = load_tu(args.dataset, args.root, args.tu_mirror,
-                      features=args.features)
+    dataset = load_for(args)
     labels = graph_labels(dataset)
     existing = load_records(args.out) if args.out else []
+    model_params = None if args.command == "graphcl" else {
+        "hidden": args.hidden, "layers": args.layers,
+        "ppr_alpha": args.ppr_alpha, "ppr_topk": args.ppr_topk}
     table: List[dict] = []
     for name in args.sampler:
         params = sampler_params(name, args)
         for seed in args.seeds:
             args.seed = seed
-            key = {"dataset": args.dataset, "method": "graphcl",
+            key = {"dataset": args.dataset, "method": args.command,
                    "sampler": name, "loss": args.loss, "seed": seed,
                    "epochs": args.epochs, "batch_size": args.batch_size,
                    "lr": args.lr, "sampler_params": params}
+            if model_params is not None:
+                key["model_params"] = model_params
             old = [r for r in existing if same_config(r, key)]
             if old:
                 print(f"{name} seed {seed}: already in {args.out}, skipped")
@@ -139,26 +183,21 @@ def cmd_graphcl(args: argparse.Namespace) -> List[dict]:
             sampler = make_sampler(name, len(dataset), args,
                                    warmup_epochs=args.warmup_epochs)
             t = time.perf_counter()
-            model, logs = train_graphcl(
-                dataset, sampler, loss=args.loss, epochs=args.epochs,
-                lr=args.lr, seed=seed, device=args.device, labels=labels,
-                progress=not args.quiet)
-            train_total = time.perf_counter() - t
-            res = evaluate_graphcl(model, dataset, seed=seed,
-                                   device=args.device)
+            _, logs, res = train_for(args, dataset, sampler, seed, labels)
+            wall = time.perf_counter() - t
             record = {**key, **res,
                       "train_seconds": sum(e["train_seconds"] for e in logs),
                       "sampling_seconds": sum(e["sampling_seconds"]
                                               for e in logs),
                       "rebuild_seconds": sum(e["rebuild_seconds"]
                                              for e in logs),
-                      "wall_seconds": train_total,
+                      "wall_seconds": wall,
                       "features": args.features, "epoch_logs": logs,
                       "machine": machine()}
             print(f"{name} seed {seed}: accuracy "
                   f"{100 * res['accuracy']:.2f} (± "
                   f"{100 * res['accuracy_std_folds']:.2f} over folds), "
-                  f"{train_total:.1f} s")
+                  f"{wall:.1f} s")
             if args.out:
                 append_record(args.out, record)
             table.append(record)
@@ -200,6 +239,31 @@ def sampler_params(name: str, args: argparse.Namespace) -> dict:
     return out
 
 
+def add_training_args(p: argparse.ArgumentParser, losses: List[str],
+                      lr: float, out: str) -> None:
+    r"""The options the training commands share."""
+    add_sampler_args(p)
+    p.add_argument("--sampler", nargs="+", default=["prosampler"],
+                   choices=["uniform", "knn", "prosampler"],
+                   help="one or more samplers, run one after the other")
+    p.add_argument("--loss", default=losses[0], choices=losses)
+    p.add_argument("--warmup-epochs", type=int, default=1)
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--lr", type=float, default=lr)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    p.add_argument("--features", default="auto",
+                   choices=["auto", "constant", "degree", "none"])
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--out", default=out,
+                   help="JSON records file (appended; existing "
+                        "configuration+seed records are skipped)")
+    p.add_argument("--plot", default=None,
+                   help="write a PNG of hardness per epoch and accuracy "
+                        "per configuration from --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m pyg_prosampler")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -211,26 +275,18 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     p = sub.add_parser("graphcl", help="GraphCL pre-training + SVC "
                        "evaluation with a chosen sampler and loss")
-    add_sampler_args(p)
-    p.add_argument("--sampler", nargs="+", default=["prosampler"],
-                   choices=["uniform", "knn", "prosampler"],
-                   help="one or more samplers, run one after the other")
-    p.add_argument("--loss", default="infonce",
-                   choices=["infonce", "dcl", "hcl"])
-    p.add_argument("--warmup-epochs", type=int, default=1)
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    p.add_argument("--features", default="auto",
-                   choices=["auto", "constant", "degree", "none"])
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="results/graphcl.json",
-                   help="JSON records file (appended; existing "
-                        "configuration+seed records are skipped)")
-    p.add_argument("--plot", default=None,
-                   help="write a PNG of hardness per epoch and accuracy "
-                        "per configuration from --out")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_graphcl)
+    add_training_args(p, losses=["infonce", "dcl", "hcl"], lr=0.01,
+                      out="results/graphcl.json")
+    p = sub.add_parser("mvgrl", help="MVGRL pre-training + LinearSVC "
+                       "evaluation with a chosen sampler")
+    add_training_args(p, losses=["jsd", "infonce"], lr=0.001,
+                      out="results/mvgrl.json")
+    p.add_argument("--hidden", type=int, default=512)
+    p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--ppr-alpha", type=float, default=0.2)
+    p.add_argument("--ppr-topk", type=int, default=32,
+                   help="PPR entries kept per node")
+    p.add_argument("--max-degree", type=int, default=64,
+                   help="cap of the one-hot degree features")
     args = parser.parse_args(argv)
     args.func(args)

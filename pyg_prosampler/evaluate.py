@@ -51,7 +51,8 @@ def svm_accuracy(
         raise ValueError("embeddings contain NaN or inf; the model diverged")
     outer = StratifiedKFold(folds, shuffle=True, random_state=seed)
     inner = StratifiedKFold(inner_folds, shuffle=True, random_state=seed)
-    base = LinearSVC(max_iter=5000, random_state=seed) if linear else SVC()
+    base = (LinearSVC(dual="auto", max_iter=5000, random_state=seed)
+            if linear else SVC())
     scores = []
     for train, test in outer.split(x, y):
         search = GridSearchCV(base, {"C": list(c_grid)}, cv=inner,

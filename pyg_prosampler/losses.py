@@ -90,3 +90,29 @@ def _check_tau(tau_plus: float) -> None:
 
 LOSSES: Dict[str, Callable[..., Tensor]] = {
     "infonce": nt_xent, "dcl": dcl, "hcl": hcl}
+
+
+def local_global_jsd(nodes: Tensor, graphs: Tensor, batch: Tensor) -> Tensor:
+    r"""MVGRL / InfoGraph local-global Jensen-Shannon MI loss: every node is
+    scored against every graph of the batch, :math:`s = \langle h_n,
+    g_j \rangle`; its own graph is the positive, the other graphs of the
+    batch the negatives (so the batch sampler chooses the negatives).
+    Returns :math:`E_{neg}[\mathrm{sp}(-s) + s] - E_{pos}[-\mathrm{sp}(-s)]`
+    (the bound's constant :math:`\log 2` terms dropped), :math:`\mathrm{sp}`
+    the softplus; positives are averaged over nodes, negatives over the
+    :obj:`n (B - 1)` node/other-graph pairs.
+
+    Args:
+        nodes (torch.Tensor): Node embeddings :obj:`[n, d]`.
+        graphs (torch.Tensor): Graph embeddings :obj:`[B, d]`, :obj:`B >= 2`.
+        batch (torch.Tensor): Graph of every node :obj:`[n]`.
+    """
+    num_graphs = graphs.size(0)
+    if num_graphs < 2:
+        raise ValueError("local_global_jsd needs at least 2 graphs")
+    scores = nodes @ graphs.t()  # [n, B]
+    pos = F.one_hot(batch, num_graphs).bool()
+    e_pos = -F.softplus(-scores[pos]).mean()
+    neg = scores[~pos]
+    e_neg = (F.softplus(-neg) + neg).mean()
+    return e_neg - e_pos

@@ -12,7 +12,7 @@ from typing import Any, Dict, List
 import torch
 
 IDENTITY = ("dataset", "method", "sampler", "loss", "seed", "epochs",
-            "batch_size", "lr", "sampler_params")
+            "batch_size", "lr", "sampler_params", "model_params")
 
 
 def load_records(path: str) -> List[Dict[str, Any]]:

@@ -16,8 +16,8 @@ from pyg_prosampler.datasets import graph_labels
 from pyg_prosampler.diagnostics import pair_mean
 from pyg_prosampler.evaluate import svm_accuracy
 from pyg_prosampler.loader import ProximityLoader
-from pyg_prosampler.losses import LOSSES
-from pyg_prosampler.models import GraphCL
+from pyg_prosampler.losses import LOSSES, local_global_jsd, nt_xent
+from pyg_prosampler.models import MVGRL, GraphCL
 from pyg_prosampler.samplers import EmbeddingBatchSampler
 
 
@@ -168,6 +168,60 @@ def train_graphcl(
                device=device, labels=labels, progress=progress,
                desc="GraphCL")
     return model, logs
+
+
+def train_mvgrl(
+    dataset,
+    sampler: EmbeddingBatchSampler,
+    *,
+    loss: str = "jsd",
+    hidden: int = 512,
+    num_layers: int = 4,
+    epochs: int = 20,
+    lr: float = 0.001,
+    temperature: float = 0.2,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    labels: Optional[Tensor] = None,
+    progress: bool = True,
+) -> tuple[MVGRL, List[Dict[str, float]]]:
+    r"""Pre-trains :class:`MVGRL` on a :class:`DiffusionViewDataset` with
+    batches from :obj:`sampler` (see :func:`fit`).
+
+    :obj:`loss="jsd"`: the local-global JSD estimator both ways (nodes of
+    the adjacency view against graphs of the diffusion view, and the
+    reverse), the other graphs of the batch being the negatives;
+    :obj:`loss="infonce"`: NT-Xent between the two views' graph embeddings.
+    The sum of both views' graph embeddings (the evaluated representation)
+    is fed to the sampler.
+    """
+    if loss not in ("jsd", "infonce"):
+        raise ValueError(f"`loss` must be 'jsd' or 'infonce', got {loss!r}")
+    torch.manual_seed(seed)
+    model = MVGRL(dataset.num_features, hidden, num_layers).to(device)
+
+    def step(batch: Batch) -> Tuple[Tensor, Tensor]:
+        h1, h2, g1, g2 = model(batch)
+        if loss == "jsd":
+            value = (local_global_jsd(h1, g2, batch.batch)
+                     + local_global_jsd(h2, g1, batch.batch))
+        else:
+            value = nt_xent(g1, g2, temperature)
+        return value, g1 + g2
+
+    logs = fit(model, dataset, sampler, step, epochs=epochs, lr=lr,
+               device=device, labels=labels, progress=progress, desc="MVGRL")
+    return model, logs
+
+
+def evaluate_mvgrl(model: MVGRL, dataset, seed: int = 0,
+                   device: str | torch.device = "cpu",
+                   batch_size: int = 128) -> Dict[str, float]:
+    r"""LinearSVC protocol accuracy of :meth:`MVGRL.embed`."""
+    model.eval()
+    z = torch.cat([model.embed(b.to(device)).cpu() for b in
+                   DataLoader(dataset, batch_size=batch_size)])
+    return svm_accuracy(z, graph_labels(dataset), seed=seed, linear=True)
 
 
 @torch.no_grad()

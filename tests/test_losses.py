@@ -93,3 +93,28 @@ def test_bad_shapes():
         nt_xent(torch.randn(1, 3), torch.randn(1, 3))
     with pytest.raises(ValueError, match="tau_plus"):
         dcl(torch.randn(4, 3), torch.randn(4, 3), tau_plus=1.0)
+
+
+def test_local_global_jsd_matches_loop():
+    from pyg_prosampler.losses import local_global_jsd
+
+    g = torch.Generator().manual_seed(0)
+    nodes = torch.randn(9, 4, generator=g, dtype=torch.float64)
+    graphs = torch.randn(3, 4, generator=g, dtype=torch.float64)
+    batch = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2, 2])
+
+    def sp(x):
+        return math.log1p(math.exp(x))
+
+    pos, neg = [], []
+    for n in range(9):
+        for j in range(3):
+            s = float(nodes[n] @ graphs[j])
+            if batch[n] == j:
+                pos.append(math.log(2) - sp(-s))
+            else:
+                neg.append(sp(-s) + s - math.log(2))
+    expected = sum(neg) / len(neg) - sum(pos) / len(pos)
+    # The implementation drops the constant 2 log 2.
+    got = float(local_global_jsd(nodes, graphs, batch))
+    assert got - 2 * math.log(2) == pytest.approx(expected, rel=1e-9)
