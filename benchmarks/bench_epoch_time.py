@@ -1,5 +1,5 @@
 r"""GraphCL epoch time split (training / sampling / graph rebuilding /
-collation) and peak memory, uniform vs ProSampler, each run alone in its own
+collation) and peak memory, uniform vs ProSampler, each run in its own
 process on this machine.  Writes benchmarks/results/epoch_time.json and a
 Markdown table.
 
@@ -60,6 +60,8 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--tu-mirror", default=os.environ.get(
         "PYG_PROSAMPLER_TU_MIRROR", "../shared/data/TU"))
+    p.add_argument("--note", default="", help="conditions of the run, "
+                   "written under the table's title")
     p.add_argument("--child", nargs=2, default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
@@ -81,8 +83,8 @@ def main() -> None:
             print(rec, flush=True)
             with open(path, "w") as f:
                 json.dump(records, f, indent=1)
-    lines = ["# GraphCL seconds per epoch (after the warm-up epoch), alone "
-             "on the 2-core CPU", "",
+    lines = ["# GraphCL seconds per epoch (after the warm-up epoch), 2-core "
+             "CPU", "", args.note, "",
              "| data set | sampler | train | sampling | rebuild | collate | "
              "overhead vs uniform epoch | peak RSS GB |",
              "|---|---|---|---|---|---|---|---|"]

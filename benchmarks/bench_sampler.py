@@ -250,7 +250,7 @@ def run_child(name: str) -> None:
 
 
 def write_table(records: dict, path: str) -> None:
-    def sec(name):
+    def sec(name: str):
         return records.get(name, {}).get("seconds")
 
     def ratio(ref, ours):
@@ -262,15 +262,16 @@ def write_table(records: dict, path: str) -> None:
         "Command: `python benchmarks/bench_sampler.py` (all cases)  ",
         f"Machine: {records['_meta']['machine']}", "",
         "Each case runs in a fresh process; `--cases NAME` re-runs one.", "",
-        "| case | seconds | batches | peak RSS (GB) |",
-        "|---|---|---|---|",
+        "| case | seconds | batches | peak RSS (GB) | command |",
+        "|---|---|---|---|---|",
     ]
     for name, (desc, _) in CASES.items():
         r = records.get(name)
         if r is None:
             continue
         lines.append(f"| {desc} | {r['seconds']:.2f} | "
-                     f"{r.get('batches', '')} | {r['peak_rss_gb']:.2f} |")
+                     f"{r.get('batches', '')} | {r['peak_rss_gb']:.2f} | "
+                     f"`{r.get('command', '')}` |")
     one_m = records.get("ours_1m", {})
     lines += [
         "", "| target | reached |", "|---|---|",
