@@ -31,10 +31,6 @@ def same_config(a: Dict[str, Any], b: Dict[str, Any]) -> bool:
     return all(a.get(k) == b.get(k) for k in IDENTITY)
 
 
-def has_record(path: str, key: Dict[str, Any]) -> bool:
-    return any(same_config(r, key) for r in load_records(path))
-
-
 def append_record(path: str, record: Dict[str, Any]) -> None:
     r"""Appends :obj:`record` to the array in :obj:`path` (write to a
     temporary file, then rename: an interrupted run loses nothing)."""
