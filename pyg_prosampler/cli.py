@@ -131,8 +131,11 @@ def train_for(args: argparse.Namespace, dataset, sampler, seed: int,
     evaluation."""
     from pyg_prosampler import training
 
-    common = dict(loss=args.loss, epochs=args.epochs, lr=args.lr, seed=seed,
-                  device=args.device, labels=labels, progress=not args.quiet)
+    common = dict(loss=args.loss, negatives=args.negatives,
+                  negatives_params=negatives_params(args),
+                  temperature=args.temperature, epochs=args.epochs,
+                  lr=args.lr, seed=seed, device=args.device, labels=labels,
+                  progress=not args.quiet)
     if args.command == "graphcl":
         model, logs = training.train_graphcl(dataset, sampler, **common)
         res = training.evaluate_graphcl(model, dataset, seed, args.device)
@@ -172,7 +175,10 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
             key = {"dataset": args.dataset, "method": args.command,
                    "sampler": name, "loss": args.loss, "seed": seed,
                    "epochs": args.epochs, "batch_size": args.batch_size,
-                   "lr": args.lr, "sampler_params": params}
+                   "lr": args.lr, "sampler_params": params,
+                   "negatives": args.negatives,
+                   "negatives_params": negatives_params(args),
+                   "temperature": args.temperature}
             if model_params is not None:
                 key["model_params"] = model_params
             old = [r for r in existing if same_config(r, key)]
@@ -211,10 +217,11 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
 def print_accuracy_table(records: List[dict]) -> None:
     r"""Accuracy (mean ± std over seeds) per data set, sampler and loss."""
     from pyg_prosampler.evaluate import mean_std
+    from pyg_prosampler.results import loss_label
 
     groups: dict = {}
     for r in records:
-        key = (r["dataset"], r["sampler"], r["loss"])
+        key = (r["dataset"], r["sampler"], loss_label(r))
         groups.setdefault(key, []).append(r)
     print(f"{'data set':<14}{'sampler':<12}{'loss':<9}{'seeds':>6}"
           f"{'accuracy %':>16}{'same-class':>12}")
@@ -224,6 +231,19 @@ def print_accuracy_table(records: List[dict]) -> None:
                 for r in recs for e in r["epoch_logs"]]
         print(f"{ds:<14}{sampler:<12}{loss:<9}{len(recs):>6}"
               f"{mean:>10.2f} ± {std:<4.2f}{sum(same) / len(same):>12.3f}")
+
+
+def negatives_params(args: argparse.Namespace) -> dict:
+    r"""The knobs of the chosen negative sampler, for the records and
+    :func:`make_negatives`."""
+    if args.negatives == "ring":
+        return {"inner": args.ring_inner, "outer": args.ring_outer,
+                "anneal": args.ring_anneal, "pool": args.ring_pool}
+    if args.negatives == "sogclr":
+        return {"gamma": args.gamma}
+    if args.negatives == "emc2":
+        return {"gamma": args.gamma, "burn_in": args.burn_in}
+    return {}
 
 
 def sampler_params(name: str, args: argparse.Namespace) -> dict:
@@ -247,6 +267,25 @@ def add_training_args(p: argparse.ArgumentParser, losses: List[str],
                    choices=["uniform", "knn", "prosampler"],
                    help="one or more samplers, run one after the other")
     p.add_argument("--loss", default=losses[0], choices=losses)
+    p.add_argument("--temperature", type=float, default=0.2)
+    p.add_argument("--negatives", default="inbatch",
+                   choices=["inbatch", "ring", "sogclr", "emc2"],
+                   help="in-batch (the batch sampler decides), Ring, "
+                        "SogCLR or EMC2 negatives (the last three with "
+                        "--loss infonce)")
+    p.add_argument("--ring-inner", type=float, default=0.01,
+                   help="Ring: inner fraction of the similarity ranks")
+    p.add_argument("--ring-outer", type=float, default=0.1,
+                   help="Ring: final outer fraction")
+    p.add_argument("--ring-anneal", default="linear",
+                   choices=["none", "linear", "exp", "step"],
+                   help="Ring: annealing of the outer fraction from 100%%")
+    p.add_argument("--ring-pool", default="bank", choices=["bank", "batch"],
+                   help="Ring: the sampler's embedding table or the batch")
+    p.add_argument("--gamma", type=float, default=0.9,
+                   help="SogCLR/EMC2: moving-average weight of u")
+    p.add_argument("--burn-in", type=float, default=0.5,
+                   help="EMC2: fraction of each sweep discarded")
     p.add_argument("--warmup-epochs", type=int, default=1)
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--lr", type=float, default=lr)

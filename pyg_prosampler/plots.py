@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Dict, List, Tuple
 
 from pyg_prosampler.evaluate import mean_std
-from pyg_prosampler.results import load_records
+from pyg_prosampler.results import load_records, loss_label
 
 
 def plot_results(records_path: str, png_path: str) -> str:
@@ -22,7 +22,7 @@ def plot_results(records_path: str, png_path: str) -> str:
     records = load_records(records_path)
     groups: Dict[Tuple[str, str], List[dict]] = defaultdict(list)
     for r in records:
-        groups[(r["dataset"], f"{r['sampler']}/{r['loss']}")].append(r)
+        groups[(r["dataset"], f"{r['sampler']}/{loss_label(r)}")].append(r)
     datasets = sorted({d for d, _ in groups})
     fig, axes = plt.subplots(len(datasets), 3, squeeze=False,
                              figsize=(15, 3.6 * len(datasets)))

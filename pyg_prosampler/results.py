@@ -12,7 +12,11 @@ from typing import Any, Dict, List
 import torch
 
 IDENTITY = ("dataset", "method", "sampler", "loss", "seed", "epochs",
-            "batch_size", "lr", "sampler_params", "model_params")
+            "batch_size", "lr", "sampler_params", "model_params",
+            "negatives", "negatives_params", "temperature")
+# Values of identity fields in records written before the field existed.
+DEFAULTS = {"negatives": "inbatch", "negatives_params": {},
+            "temperature": 0.2}
 
 
 def load_records(path: str) -> List[Dict[str, Any]]:
@@ -28,7 +32,15 @@ def load_records(path: str) -> List[Dict[str, Any]]:
 
 def same_config(a: Dict[str, Any], b: Dict[str, Any]) -> bool:
     r"""Whether two records are the same configuration and seed."""
-    return all(a.get(k) == b.get(k) for k in IDENTITY)
+    return all(a.get(k, DEFAULTS.get(k)) == b.get(k, DEFAULTS.get(k))
+               for k in IDENTITY)
+
+
+def loss_label(record: Dict[str, Any]) -> str:
+    r"""The loss column of a record: the in-batch loss, or the negative
+    sampler that replaces it."""
+    negatives = record.get("negatives", "inbatch")
+    return record["loss"] if negatives == "inbatch" else negatives
 
 
 def append_record(path: str, record: Dict[str, Any]) -> None:

@@ -16,8 +16,15 @@ from pyg_prosampler.datasets import graph_labels
 from pyg_prosampler.diagnostics import pair_mean
 from pyg_prosampler.evaluate import svm_accuracy
 from pyg_prosampler.loader import ProximityLoader
-from pyg_prosampler.losses import LOSSES, local_global_jsd, nt_xent
+from pyg_prosampler.losses import local_global_jsd
 from pyg_prosampler.models import MVGRL, GraphCL
+from pyg_prosampler.negatives import (
+    NEGATIVES,
+    EMC2Loss,
+    InBatchNegatives,
+    RingNegatives,
+    SogCLRLoss,
+)
 from pyg_prosampler.samplers import EmbeddingBatchSampler
 
 
@@ -111,11 +118,51 @@ def fit(
     return logs
 
 
+def make_negatives(name: str, sampler: EmbeddingBatchSampler, *,
+                   loss: str = "infonce", temperature: float = 0.2,
+                   total_steps: int = 1, seed: int = 0,
+                   **params: Any) -> torch.nn.Module:
+    r"""The negative sampler named :obj:`name` (one of
+    :obj:`pyg_prosampler.negatives.NEGATIVES`) for a run of
+    :obj:`total_steps` steps over :obj:`sampler`'s data set.  :obj:`loss`
+    applies to in-batch negatives only (Ring, SogCLR and EMC² define their
+    own loss); :obj:`params` are the chosen sampler's knobs (Ring's
+    annealing spans the whole run unless :obj:`anneal_steps` is given)."""
+    if name not in NEGATIVES:
+        raise ValueError(f"`negatives` must be one of {NEGATIVES}, got "
+                         f"{name!r}")
+    if name != "inbatch" and loss != "infonce":
+        raise ValueError(f"{name} negatives define their own loss: use "
+                         f"loss='infonce' (got {loss!r})")
+    n = sampler.num_instances
+    if name == "inbatch":
+        return InBatchNegatives(loss, temperature, **params)
+    if name == "ring":
+        params.setdefault("anneal_steps", total_steps)
+        return RingNegatives(sampler, temperature=temperature, **params)
+    if name == "sogclr":
+        return SogCLRLoss(n, temperature=temperature, **params)
+    return EMC2Loss(n, temperature=temperature, seed=seed, **params)
+
+
+def reencoder(dataset, encode: Callable[[Batch], Tensor],
+              device: str | torch.device) -> Callable[[Tensor], Tensor]:
+    r"""A function mapping instance indices to :obj:`encode(batch)` of
+    their graphs, for negatives (EMC²) that need instances outside the
+    batch."""
+    def run(index: Tensor) -> Tensor:
+        graphs = [dataset[int(i)] for i in index.tolist()]
+        return encode(Batch.from_data_list(graphs).to(device))
+    return run
+
+
 def train_graphcl(
     dataset,
     sampler: EmbeddingBatchSampler,
     *,
     loss: str = "infonce",
+    negatives: str = "inbatch",
+    negatives_params: Optional[Dict[str, Any]] = None,
     epochs: int = 20,
     lr: float = 0.01,
     temperature: float = 0.2,
@@ -138,6 +185,11 @@ def train_graphcl(
         sampler (EmbeddingBatchSampler): Batch sampler over the data set.
         loss (str, optional): :obj:`"infonce"` (NT-Xent), :obj:`"dcl"` or
             :obj:`"hcl"`. (default: :obj:`"infonce"`)
+        negatives (str, optional): :obj:`"inbatch"`, :obj:`"ring"`,
+            :obj:`"sogclr"` or :obj:`"emc2"` (see :func:`make_negatives`;
+            EMC² re-encodes an augmented view of its out-of-batch states).
+            (default: :obj:`"inbatch"`)
+        negatives_params (dict, optional): Knobs of the negative sampler.
         epochs (int, optional): Budget in uniform epochs. (default: 20)
         lr (float, optional): Adam learning rate. (default: 0.01)
         temperature (float, optional): Loss temperature. (default: 0.2)
@@ -150,19 +202,24 @@ def train_graphcl(
     Returns:
         The trained model and the per-epoch logs of :func:`fit`.
     """
-    if loss not in LOSSES:
-        raise ValueError(f"`loss` must be one of {sorted(LOSSES)}, got "
-                         f"{loss!r}")
-    loss_fn = LOSSES[loss]
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     model = GraphCL(dataset.num_features).to(device)
+    total = epochs * -(-len(dataset) // sampler.batch_size)
+    loss_fn = make_negatives(negatives, sampler, loss=loss,
+                             temperature=temperature, total_steps=total,
+                             seed=seed, **(negatives_params or {}))
+
+    def augmented(batch: Batch) -> Tensor:
+        g = Graphs(batch.x, batch.edge_index, batch.batch, batch.num_graphs)
+        return model(*random_augment(g, generator=gen))[1]
+
+    encode = reencoder(dataset, augmented, device)
 
     def step(batch: Batch) -> Tuple[Tensor, Tensor]:
-        g = Graphs(batch.x, batch.edge_index, batch.batch, batch.num_graphs)
-        _, z = model(*g)
-        _, z_aug = model(*random_augment(g, generator=gen))
-        return loss_fn(z, z_aug, temperature), z
+        _, z = model(batch.x, batch.edge_index, batch.batch,
+                     batch.num_graphs)
+        return loss_fn(z, augmented(batch), batch.idx, encode), z
 
     logs = fit(model, dataset, sampler, step, epochs=epochs, lr=lr,
                device=device, labels=labels, progress=progress,
@@ -175,6 +232,8 @@ def train_mvgrl(
     sampler: EmbeddingBatchSampler,
     *,
     loss: str = "jsd",
+    negatives: str = "inbatch",
+    negatives_params: Optional[Dict[str, Any]] = None,
     hidden: int = 512,
     num_layers: int = 4,
     epochs: int = 20,
@@ -191,14 +250,25 @@ def train_mvgrl(
     :obj:`loss="jsd"`: the local-global JSD estimator both ways (nodes of
     the adjacency view against graphs of the diffusion view, and the
     reverse), the other graphs of the batch being the negatives;
-    :obj:`loss="infonce"`: NT-Xent between the two views' graph embeddings.
-    The sum of both views' graph embeddings (the evaluated representation)
-    is fed to the sampler.
+    :obj:`loss="infonce"`: the two views' graph embeddings contrasted with
+    the chosen :obj:`negatives` (see :func:`make_negatives`; in-batch is
+    NT-Xent; EMC² re-encodes the diffusion view of its out-of-batch
+    states).  The sum of both views' graph embeddings (the evaluated
+    representation) is fed to the sampler, so a bank Ring compares the
+    adjacency view's graph vector with those sums.
     """
     if loss not in ("jsd", "infonce"):
         raise ValueError(f"`loss` must be 'jsd' or 'infonce', got {loss!r}")
+    if loss == "jsd" and negatives != "inbatch":
+        raise ValueError("the JSD loss takes in-batch negatives only: use "
+                         "loss='infonce' with other negatives")
     torch.manual_seed(seed)
     model = MVGRL(dataset.num_features, hidden, num_layers).to(device)
+    total = epochs * -(-len(dataset) // sampler.batch_size)
+    loss_fn = make_negatives(negatives, sampler, temperature=temperature,
+                             total_steps=total, seed=seed,
+                             **(negatives_params or {}))
+    encode = reencoder(dataset, lambda b: model(b)[3], device)
 
     def step(batch: Batch) -> Tuple[Tensor, Tensor]:
         h1, h2, g1, g2 = model(batch)
@@ -206,7 +276,7 @@ def train_mvgrl(
             value = (local_global_jsd(h1, g2, batch.batch)
                      + local_global_jsd(h2, g1, batch.batch))
         else:
-            value = nt_xent(g1, g2, temperature)
+            value = loss_fn(g1, g2, batch.idx, encode)
         return value, g1 + g2
 
     logs = fit(model, dataset, sampler, step, epochs=epochs, lr=lr,

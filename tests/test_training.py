@@ -57,6 +57,27 @@ def test_all_samplers_and_losses_run(mutag, sampler_name, loss):
             "mean_cosine"} <= set(logs[0])
 
 
+@pytest.mark.parametrize("negatives", ["ring", "sogclr", "emc2"])
+def test_negative_samplers_train_and_learn(mutag, negatives):
+    r"""Each negative sampler trains GraphCL on MUTAG, with a ProSampler
+    (ring: on the batch) or uniform batches, and learns above the bound of
+    :func:`test_graphcl_prosampler_learns_above_majority` (76.8 %)."""
+    labels = graph_labels(mutag)
+    sampler = ProximityBatchSampler(188, 64, num_neighbors=30,
+                                    num_candidates=100, warmup_epochs=1)
+    params = {"pool": "batch", "inner": 0.0, "outer": 0.5} \
+        if negatives == "ring" else {}
+    model, logs = train_graphcl(mutag, sampler, negatives=negatives,
+                                negatives_params=params, epochs=2,
+                                progress=False)
+    assert all(math.isfinite(e["loss"]) for e in logs)
+    acc = evaluate_graphcl(model, mutag, seed=0)["accuracy"]
+    assert acc > 0.665 + 3 * math.sqrt(0.665 * 0.335 / 188), acc
+    with pytest.raises(ValueError, match="own loss"):
+        train_graphcl(mutag, sampler, loss="dcl", negatives=negatives,
+                      epochs=1, progress=False)
+
+
 def test_cli_appends_and_skips_records(tu_mirror, tmp_path, capsys):
     out = tmp_path / "res.json"
     args = ["graphcl", "--dataset", "MUTAG", "--root", str(tmp_path / "tu"),
@@ -72,6 +93,12 @@ def test_cli_appends_and_skips_records(tu_mirror, tmp_path, capsys):
     main(args)  # same configuration and seed: skipped
     assert len(load_records(str(out))) == 1
     assert "skipped" in capsys.readouterr().out
+    main(args + ["--negatives", "emc2", "--sampler", "uniform"])
+    records = load_records(str(out))
+    assert len(records) == 2
+    assert records[1]["negatives"] == "emc2"
+    assert records[1]["negatives_params"] == {"gamma": 0.9, "burn_in": 0.5}
+    assert "emc2" in capsys.readouterr().out
 
 
 def test_mvgrl_learns_above_majority_and_caches_views(mutag, tmp_path):
@@ -93,6 +120,9 @@ def test_mvgrl_learns_above_majority_and_caches_views(mutag, tmp_path):
     assert all(math.isfinite(e["loss"]) for e in logs)
     acc = evaluate_mvgrl(model, ds, seed=0)["accuracy"]
     assert acc > 0.665 + 3 * math.sqrt(0.665 * 0.335 / 188), acc
-    _, logs = train_mvgrl(ds, UniformBatchSampler(188, 64), loss="infonce",
-                          hidden=16, num_layers=1, epochs=1, progress=False)
-    assert math.isfinite(logs[0]["loss"])
+    for negatives in ("inbatch", "emc2"):
+        _, logs = train_mvgrl(ds, UniformBatchSampler(188, 64),
+                              loss="infonce", negatives=negatives,
+                              hidden=16, num_layers=1, epochs=1,
+                              progress=False)
+        assert math.isfinite(logs[0]["loss"])
