@@ -7,6 +7,7 @@ from pyg_prosampler.proximity_graph import build_proximity_graph
 from pyg_prosampler.random_walk import random_walk_with_restart
 from pyg_prosampler.samplers import (
     AnnealedRestartProb,
+    DistributedBatchSampler,
     EmbeddingBatchSampler,
     KNNBatchSampler,
     ProximityBatchSampler,
@@ -23,6 +24,7 @@ __all__ = [
     "UniformBatchSampler",
     "KNNBatchSampler",
     "AnnealedRestartProb",
+    "DistributedBatchSampler",
     "ProximityLoader",
     "load_tu",
     "batch_hardness",

@@ -62,7 +62,6 @@ def test_negative_samplers_train_and_learn(mutag, negatives):
     r"""Each negative sampler trains GraphCL on MUTAG, with a ProSampler
     (ring: on the batch) or uniform batches, and learns above the bound of
     :func:`test_graphcl_prosampler_learns_above_majority` (76.8 %)."""
-    labels = graph_labels(mutag)
     sampler = ProximityBatchSampler(188, 64, num_neighbors=30,
                                     num_candidates=100, warmup_epochs=1)
     params = {"pool": "batch", "inner": 0.0, "outer": 0.5} \

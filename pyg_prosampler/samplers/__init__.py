@@ -1,3 +1,6 @@
+from pyg_prosampler.samplers.distributed_batch_sampler import (
+    DistributedBatchSampler,
+)
 from pyg_prosampler.samplers.embedding_batch_sampler import (
     EmbeddingBatchSampler,
 )
@@ -14,4 +17,5 @@ __all__ = [
     "UniformBatchSampler",
     "KNNBatchSampler",
     "AnnealedRestartProb",
+    "DistributedBatchSampler",
 ]
