@@ -12,5 +12,5 @@ pip install -q torch==2.13.0
 # torch-cluster is source-only: build it against the installed torch.
 python -c "import torch_cluster" 2>/dev/null \
   || pip install -q --no-build-isolation torch-cluster==1.6.3
-pip install -q --no-build-isolation -e ".[test]"
+pip install -q --no-build-isolation -e ".[test,faiss]"
 python -c "import pyg_prosampler, torch_cluster; print('pyg_prosampler', pyg_prosampler.__version__, 'ready')"

@@ -121,3 +121,65 @@ def test_bad_input_raises_value_error(z, k, m, match):
 def test_unknown_engine():
     with pytest.raises(ValueError, match="engine"):
         build_proximity_graph(torch.randn(10, 2), 2, None, engine="faster")
+
+
+def check_against_brute_force(graph, z, k, rows=None):
+    num = z.size(0)
+    ref = brute_force(z, k)
+    col = graph.edge_index[1].view(num, k)
+    weight = graph.edge_weight.view(num, k)
+    rows = torch.arange(num) if rows is None else rows
+    assert torch.allclose(weight[rows], ref.values[rows], atol=1e-5)
+    same = col[rows] == ref.indices[rows]
+    tie = (ref.values[rows, None, :]
+           - weight[rows, :, None]).abs().lt(1e-6).sum(-1)
+    assert bool((same | (tie > 1)).all())
+
+
+def test_faiss_scanning_every_cell_is_exact():
+    pytest.importorskip("faiss")
+    torch.manual_seed(0)
+    z = torch.randn(2000, 16)
+    graph = build_proximity_graph(z, 12, None, engine="faiss",
+                                  engine_options={"nlist": 10,
+                                                  "nprobe": 10})
+    check_against_brute_force(graph, z, 12)
+
+
+def test_faiss_completes_short_rows_exactly():
+    r"""With one cell scanned of 7, a cell of ~43 points cannot give 60
+    neighbours: those rows must be completed by the exact fallback, the
+    others be k distinct non-self neighbours."""
+    pytest.importorskip("faiss")
+    from pyg_prosampler.proximity_graph import knn_faiss
+
+    torch.manual_seed(1)
+    z = F.normalize(torch.randn(300, 8), dim=1)
+    weight, col = knn_faiss(z, 60, nlist=7, nprobe=1)
+    assert (col >= 0).all()
+    assert (col != torch.arange(300).view(-1, 1)).all()
+    srt = col.sort(1).values
+    assert (srt[:, 1:] != srt[:, :-1]).all()
+    graph = build_proximity_graph(z, 60, None, engine="faiss",
+                                  engine_options={"nlist": 7, "nprobe": 1})
+    # every cell here holds < 61 points, so every row took the fallback
+    check_against_brute_force(graph, z, 60)
+
+
+def test_auto_engine_switches_to_faiss_for_large_n(monkeypatch):
+    pytest.importorskip("faiss")
+    import pyg_prosampler.proximity_graph as pg
+
+    called = {}
+
+    def fake(zn, k, **kw):
+        called["faiss"] = zn.size(0)
+        return pg.knn_matmul(zn, k)
+
+    monkeypatch.setattr(pg, "FAISS_FROM", 100)
+    monkeypatch.setattr(pg, "knn_faiss", fake)
+    pg.build_proximity_graph(torch.randn(150, 4), 5, None)
+    assert called == {"faiss": 150}
+    called.clear()
+    pg.build_proximity_graph(torch.randn(80, 4), 5, None)
+    assert called == {}
