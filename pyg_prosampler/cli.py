@@ -110,6 +110,9 @@ def load_for(args: argparse.Namespace):
     if args.command == "graphcl":
         return load_tu(args.dataset, args.root, args.tu_mirror,
                        features=args.features)
+    if args.command == "ogb":
+        from pyg_prosampler.datasets import load_ogb
+        return load_ogb(args.dataset, args.root, args.ogb_mirror)
     import os.path as osp
 
     from pyg_prosampler.datasets import DiffusionViewDataset
@@ -139,6 +142,13 @@ def train_for(args: argparse.Namespace, dataset, sampler, seed: int,
     if args.command == "graphcl":
         model, logs = training.train_graphcl(dataset, sampler, **common)
         res = training.evaluate_graphcl(model, dataset, seed, args.device)
+    elif args.command == "ogb":
+        from pyg_prosampler.evaluate import linear_probe_rocauc
+
+        model, logs = training.train_graphcl(dataset, sampler, **common)
+        z = training.embed_graphs(model, dataset, args.device)
+        res = linear_probe_rocauc(z, dataset._data.y, dataset.get_idx_split(),
+                                  args.dataset, seed)
     else:
         model, logs = training.train_mvgrl(
             dataset, sampler, hidden=args.hidden, num_layers=args.layers,
@@ -162,9 +172,14 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
     if args.num_candidates == 0:
         args.num_candidates = None
     dataset = load_for(args)
-    labels = graph_labels(dataset)
+    if args.command == "ogb":  # single-task sets: log same-class pairs
+        y = dataset._data.y
+        labels = y.view(-1).long() if y.size(1) == 1 \
+            and not y.isnan().any() else None
+    else:
+        labels = graph_labels(dataset)
     existing = load_records(args.out) if args.out else []
-    model_params = None if args.command == "graphcl" else {
+    model_params = None if args.command in ("graphcl", "ogb") else {
         "hidden": args.hidden, "layers": args.layers,
         "ppr_alpha": args.ppr_alpha, "ppr_topk": args.ppr_topk}
     table: List[dict] = []
@@ -200,9 +215,7 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
                       "wall_seconds": wall,
                       "features": args.features, "epoch_logs": logs,
                       "machine": machine()}
-            print(f"{name} seed {seed}: accuracy "
-                  f"{100 * res['accuracy']:.2f} (± "
-                  f"{100 * res['accuracy_std_folds']:.2f} over folds), "
+            print(f"{name} seed {seed}: {score_line(res)}, "
                   f"{wall:.1f} s")
             if args.out:
                 append_record(args.out, record)
@@ -212,6 +225,20 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
         from pyg_prosampler.plots import plot_results
         print(f"plot: {plot_results(args.out, args.plot)}")
     return table
+
+
+def score(record: dict) -> float:
+    r"""The headline metric of a record: SVM accuracy, or test ROC-AUC of
+    the OGB linear probe."""
+    return record["accuracy"] if "accuracy" in record else record["rocauc"]
+
+
+def score_line(res: dict) -> str:
+    if "accuracy" in res:
+        return (f"accuracy {100 * res['accuracy']:.2f} (± "
+                f"{100 * res['accuracy_std_folds']:.2f} over folds)")
+    return (f"test ROC-AUC {100 * res['rocauc']:.2f} (valid "
+            f"{100 * res['valid_rocauc']:.2f})")
 
 
 def print_accuracy_table(records: List[dict]) -> None:
@@ -224,9 +251,9 @@ def print_accuracy_table(records: List[dict]) -> None:
         key = (r["dataset"], r["sampler"], loss_label(r))
         groups.setdefault(key, []).append(r)
     print(f"{'data set':<14}{'sampler':<12}{'loss':<9}{'seeds':>6}"
-          f"{'accuracy %':>16}{'same-class':>12}")
+          f"{'score %':>16}{'same-class':>12}")
     for (ds, sampler, loss), recs in groups.items():
-        mean, std = mean_std([100 * r["accuracy"] for r in recs])
+        mean, std = mean_std([100 * score(r) for r in recs])
         same = [e.get("same_class", float("nan"))
                 for r in recs for e in r["epoch_logs"]]
         print(f"{ds:<14}{sampler:<12}{loss:<9}{len(recs):>6}"
@@ -327,5 +354,14 @@ def main(argv: Optional[List[str]] = None) -> None:
                    help="PPR entries kept per node")
     p.add_argument("--max-degree", type=int, default=64,
                    help="cap of the one-hot degree features")
+    p = sub.add_parser("ogb", help="GraphCL pre-training on an ogbg-mol* "
+                       "set + linear probe, test ROC-AUC (OGB Evaluator, "
+                       "scaffold split)")
+    add_training_args(p, losses=["infonce", "dcl", "hcl"], lr=0.01,
+                      out="results/ogb.json")
+    p.add_argument("--ogb-mirror", default=None,
+                   help="folder of ogbg_NAME.zip archives (else "
+                        "$PYG_PROSAMPLER_OGB_MIRROR, else download)")
+    p.set_defaults(dataset="ogbg-molbace", root="data/OGB")
     args = parser.parse_args(argv)
     args.func(args)

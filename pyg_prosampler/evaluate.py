@@ -65,6 +65,68 @@ def svm_accuracy(
             "accuracy_std_folds": float(np.std(scores))}
 
 
+def linear_probe_rocauc(
+    embeddings: Tensor | np.ndarray,
+    labels: Tensor | np.ndarray,
+    split: Dict[str, Tensor],
+    name: str,
+    seed: int = 0,
+    c_grid: Sequence[float] = (0.001, 0.01, 0.1, 1.0, 10.0),
+) -> Dict[str, float]:
+    r"""Linear probe on frozen embeddings for OGB molecule sets: per task a
+    :class:`~sklearn.linear_model.LogisticRegression` on the standardised
+    embeddings of the :obj:`split["train"]` graphs with a label for that
+    task, :obj:`C` chosen by the task's validation ROC-AUC, scored on
+    :obj:`split["test"]` with :obj:`ogb`'s :class:`Evaluator` for
+    :obj:`name` (ROC-AUC averaged over tasks; tasks without both classes
+    in a split are skipped, as the evaluator does).
+
+    Returns:
+        :obj:`{"rocauc": test ROC-AUC, "valid_rocauc": validation
+        ROC-AUC}`.
+    """
+    from ogb.graphproppred import Evaluator
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.preprocessing import StandardScaler
+
+    x = _numpy(embeddings).astype(np.float64)
+    y = _numpy(labels).astype(np.float64).reshape(x.shape[0], -1)
+    if not np.isfinite(x).all():
+        raise ValueError("embeddings contain NaN or inf; the model diverged")
+    train, valid, test = (_numpy(split[k]) for k in ("train", "valid",
+                                                     "test"))
+    x = StandardScaler().fit(x[train]).transform(x)
+    pred = {part: np.full((len(idx), y.shape[1]), np.nan) for part, idx in
+            (("valid", valid), ("test", test))}
+    for task in range(y.shape[1]):
+        tr = train[~np.isnan(y[train, task])]
+        va = valid[~np.isnan(y[valid, task])]
+        if len(np.unique(y[tr, task])) < 2:
+            continue
+        best, best_auc = None, -np.inf
+        for c in c_grid:
+            clf = LogisticRegression(C=c, max_iter=2000, random_state=seed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                clf.fit(x[tr], y[tr, task])
+            if len(np.unique(y[va, task])) < 2:
+                best = clf
+                break
+            auc = roc_auc_score(y[va, task], clf.decision_function(x[va]))
+            if auc > best_auc:
+                best, best_auc = clf, auc
+        pred["valid"][:, task] = best.decision_function(x[valid])
+        pred["test"][:, task] = best.decision_function(x[test])
+    evaluator = Evaluator(name)
+    out = {}
+    for part, idx in (("valid", valid), ("test", test)):
+        res = evaluator.eval({"y_true": y[idx], "y_pred": pred[part]})
+        out["rocauc" if part == "test" else "valid_rocauc"] = \
+            float(res["rocauc"])
+    return out
+
+
 def _numpy(a: Tensor | np.ndarray) -> np.ndarray:
     return a.detach().cpu().numpy() if isinstance(a, Tensor) else \
         np.asarray(a)

@@ -1,12 +1,8 @@
 r"""TU graph-classification data sets, from an offline mirror or online."""
 from __future__ import annotations
 
-import hashlib
 import os
 import os.path as osp
-import shutil
-import tempfile
-import zipfile
 from typing import Literal, Optional
 
 import torch
@@ -15,6 +11,8 @@ import torch_geometric.transforms as T
 from torch_geometric.data import Data
 from torch_geometric.datasets import TUDataset
 from torch_geometric.utils import degree
+
+from pyg_prosampler.datasets.mirror import extract_folder, mirror_archives
 
 Features = Literal["auto", "constant", "degree", "none"]
 FEATURES = ("auto", "constant", "degree", "none")
@@ -89,55 +87,12 @@ def extract_from_mirror(name: str, root: str, mirror: str) -> str:
         return raw_dir
     archive = osp.join(mirror, f"{name}.zip")
     if not osp.isfile(archive):
-        present = sorted(f[:-4] for f in os.listdir(mirror)
-                         if f.endswith(".zip")) if osp.isdir(mirror) else []
         raise FileNotFoundError(
             f"TU mirror has no archive {archive!r}; the mirror holds "
-            f"{present or 'nothing'}. Check the name (case matters) or the "
-            f"`mirror` / ${MIRROR_ENV} folder")
-    _check_sha256(archive, osp.join(mirror, "SHA256SUMS"))
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            broken = zf.testzip()
-            if broken is not None:
-                raise ValueError(f"TU archive {archive!r} is corrupt (member "
-                                 f"{broken!r} fails its CRC); replace it")
-            os.makedirs(osp.join(root, name), exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=osp.join(root, name)) as tmp:
-                zf.extractall(tmp)
-                inner = osp.join(tmp, name)
-                if not osp.isdir(inner):
-                    raise ValueError(
-                        f"TU archive {archive!r} has no folder {name!r}/ "
-                        f"inside; expected the official layout")
-                if osp.exists(raw_dir):
-                    shutil.rmtree(raw_dir)
-                shutil.move(inner, raw_dir)
-    except zipfile.BadZipFile as e:
-        raise ValueError(f"TU archive {archive!r} is not a valid zip file "
-                         f"({e}); replace it") from e
+            f"{mirror_archives(mirror) or 'nothing'}. Check the name (case "
+            f"matters) or the `mirror` / ${MIRROR_ENV} folder")
+    extract_folder(archive, name, raw_dir, "TU")
     return raw_dir
-
-
-def _check_sha256(archive: str, sums_file: str) -> None:
-    if not osp.isfile(sums_file):
-        return
-    base = osp.basename(archive)
-    expected = None
-    with open(sums_file) as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) == 2 and parts[1].lstrip("*") == base:
-                expected = parts[0].lower()
-    if expected is None:
-        return
-    digest = hashlib.sha256()
-    with open(archive, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    if digest.hexdigest() != expected:
-        raise ValueError(f"TU archive {archive!r} does not match its SHA-256 "
-                         f"in {sums_file!r}; the file is corrupt, replace it")
 
 
 def max_graph_degree(dataset: TUDataset) -> int:

@@ -1,0 +1,74 @@
+r"""Offline mirrors: checked zip archives extracted where a PyG data set
+class looks for its raw files, so that it never downloads."""
+from __future__ import annotations
+
+import hashlib
+import os
+import os.path as osp
+import shutil
+import tempfile
+import zipfile
+from typing import List
+
+
+def mirror_archives(mirror: str) -> List[str]:
+    r"""Names (without :obj:`.zip`) of the archives a mirror holds."""
+    if not osp.isdir(mirror):
+        return []
+    return sorted(f[:-4] for f in os.listdir(mirror) if f.endswith(".zip"))
+
+
+def check_sha256(archive: str, sums_file: str, what: str) -> None:
+    r"""Checks :obj:`archive` against its line in a :obj:`SHA256SUMS` file
+    (nothing to check when the file or the line is missing)."""
+    if not osp.isfile(sums_file):
+        return
+    base = osp.basename(archive)
+    expected = None
+    with open(sums_file) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 2 and parts[1].lstrip("*") == base:
+                expected = parts[0].lower()
+    if expected is None:
+        return
+    digest = hashlib.sha256()
+    with open(archive, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != expected:
+        raise ValueError(f"{what} archive {archive!r} does not match its "
+                         f"SHA-256 in {sums_file!r}; the file is corrupt, "
+                         f"replace it")
+
+
+def extract_folder(archive: str, inner: str, dest: str, what: str) -> None:
+    r"""Checks :obj:`archive` (zip integrity, and its SHA-256 when the
+    mirror has a :obj:`SHA256SUMS` file) and moves its top-level folder
+    :obj:`inner` to :obj:`dest` (replacing it), through a temporary folder
+    beside :obj:`dest` so that an interrupted extraction leaves nothing
+    half-written."""
+    check_sha256(archive, osp.join(osp.dirname(archive), "SHA256SUMS"),
+                 what)
+    parent = osp.dirname(osp.abspath(dest))
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            broken = zf.testzip()
+            if broken is not None:
+                raise ValueError(f"{what} archive {archive!r} is corrupt "
+                                 f"(member {broken!r} fails its CRC); "
+                                 f"replace it")
+            os.makedirs(parent, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=parent) as tmp:
+                zf.extractall(tmp)
+                folder = osp.join(tmp, inner)
+                if not osp.isdir(folder):
+                    raise ValueError(
+                        f"{what} archive {archive!r} has no folder "
+                        f"{inner!r}/ inside; expected the official layout")
+                if osp.exists(dest):
+                    shutil.rmtree(dest)
+                shutil.move(folder, dest)
+    except zipfile.BadZipFile as e:
+        raise ValueError(f"{what} archive {archive!r} is not a valid zip "
+                         f"file ({e}); replace it") from e
