@@ -1,0 +1,20 @@
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLES = osp.join(osp.dirname(__file__), "..", "examples")
+
+
+@pytest.mark.parametrize("script,args,expect", [
+    ("tensor_dataset.py", ["--num", "600", "--epochs", "2"],
+     "prosampler epoch 1"),
+    ("node_level_sbm.py", ["--blocks", "4", "--block-size", "50",
+                           "--epochs", "2"], "block probe accuracy"),
+])
+def test_example_runs(script, args, expect):
+    out = subprocess.run([sys.executable, osp.join(EXAMPLES, script), *args],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert expect in out.stdout
