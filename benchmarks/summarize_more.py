@@ -1,0 +1,160 @@
+r"""Markdown tables of the negatives, OGB, scale and DDP results.
+
+    python benchmarks/summarize_more.py
+
+Writes ``negatives_tu.md``, ``ogb.md``, ``scale.md`` and ``ddp.md`` beside
+their JSON files in ``benchmarks/results/`` (a table is skipped while its
+JSON file does not exist).
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from typing import Dict, List, Tuple
+
+from pyg_prosampler.evaluate import mean_std
+from pyg_prosampler.results import load_records
+
+HERE = os.path.join(os.path.dirname(__file__), "results")
+TU_SETS = ["MUTAG", "PROTEINS", "IMDB-BINARY", "IMDB-MULTI", "NCI1"]
+METHODS = [  # (label, sampler, negatives, ring pool)
+    ("in-batch, uniform", "uniform", "inbatch", None),
+    ("in-batch, ProSampler", "prosampler", "inbatch", None),
+    ("Ring (bank), uniform", "uniform", "ring", "bank"),
+    ("SogCLR, uniform", "uniform", "sogclr", None),
+    ("EMC², uniform", "uniform", "emc2", None),
+    ("ProSampler + Ring (in batch)", "prosampler", "ring", "batch"),
+]
+
+
+def cell(values: List[float]) -> str:
+    if not values:
+        return "–"
+    m, s = mean_std(values)
+    return f"{m:.2f}±{s:.2f}" + ("" if len(values) == 5 else
+                                 f" (n={len(values)})")
+
+
+def method_of(r: dict) -> Tuple[str, str, object]:
+    neg = r.get("negatives", "inbatch")
+    pool = r.get("negatives_params", {}).get("pool") if neg == "ring" \
+        else None
+    return r["sampler"], neg, pool
+
+
+def negatives_table() -> List[str]:
+    records = load_records(os.path.join(HERE, "negatives_tu.json"))
+    acc: Dict[tuple, List[float]] = defaultdict(list)
+    sec: Dict[tuple, List[float]] = defaultdict(list)
+    for r in records:
+        key = (r["batch_size"], *method_of(r), r["dataset"])
+        acc[key].append(100 * r["accuracy"])
+        logs = r["epoch_logs"]
+        sec[key].append(sum(e["train_seconds"] + e["sampling_seconds"]
+                            + e["rebuild_seconds"] for e in logs)
+                        / len(logs))
+    lines = ["# Negative samplers on TU (GraphCL encoder)", "",
+             "Accuracy % (10-fold SVC, mean ± std over 5 seeds unless n "
+             "says otherwise), then seconds per epoch (training + sampling "
+             "+ rebuilding, mean over seeds; measured beside other jobs "
+             "on 2 cores). Commands: `benchmarks/run_negatives_tu.sh 128` "
+             "and `... 32`.", ""]
+    for b in sorted({k[0] for k in acc}, reverse=True):
+        for title, table in (("accuracy %", acc), ("s / epoch", sec)):
+            lines += [f"## Batch size {b}: {title}", "",
+                      "| method | " + " | ".join(TU_SETS) + " |",
+                      "|---" * (len(TU_SETS) + 1) + "|"]
+            for label, sampler, neg, pool in METHODS:
+                row = []
+                for ds in TU_SETS:
+                    vals = table.get((b, sampler, neg, pool, ds), [])
+                    if title == "s / epoch":
+                        row.append(f"{sum(vals) / len(vals):.2f}"
+                                   if vals else "–")
+                    else:
+                        row.append(cell(vals))
+                lines.append(f"| {label} | " + " | ".join(row) + " |")
+            lines.append("")
+        best = []
+        for ds in TU_SETS:
+            means = {label: mean_std(acc[(b, s, n, p, ds)])[0]
+                     for label, s, n, p in METHODS
+                     if acc.get((b, s, n, p, ds))}
+            if means:
+                top = max(means, key=means.get)
+                best.append(f"{ds}: {top} ({means[top]:.2f})")
+        lines += [f"Best mean at B={b}: " + "; ".join(best), ""]
+    return lines
+
+
+def ogb_table() -> List[str]:
+    records = load_records(os.path.join(HERE, "ogb.json"))
+    test: Dict[tuple, List[float]] = defaultdict(list)
+    valid: Dict[tuple, List[float]] = defaultdict(list)
+    for r in records:
+        test[(r["dataset"], r["sampler"])].append(100 * r["rocauc"])
+        valid[(r["dataset"], r["sampler"])].append(100 * r["valid_rocauc"])
+    sets = sorted({k[0] for k in test})
+    lines = ["# GraphCL pre-training on OGB molecule sets", "",
+             "Test ROC-AUC % of a linear probe (logistic regression, C by "
+             "validation ROC-AUC) on frozen encoder embeddings, scaffold "
+             "split, ogb Evaluator; mean ± std over seeds (validation in "
+             "brackets). Command: `benchmarks/run_ogb.sh`.", "",
+             "| sampler | " + " | ".join(sets) + " |",
+             "|---" * (len(sets) + 1) + "|"]
+    for sampler in ("uniform", "prosampler"):
+        row = [f"{cell(test[(ds, sampler)])} ({cell(valid[(ds, sampler)])})"
+               for ds in sets]
+        lines.append(f"| {sampler} | " + " | ".join(row) + " |")
+    return lines
+
+
+def scale_table() -> List[str]:
+    records = load_records(os.path.join(HERE, "scale.json"))
+    lines = ["# Proximity graphs at scale (K = 10, d = 128)", "",
+             "Build seconds, peak RSS of the process (GB, includes "
+             "generating the embeddings) and recall@10 against the exact "
+             "graph (100k only). Engines: exact = blocked matmul; "
+             "candidates = the paper's graph, M = 1000 (by design not the "
+             "kNN graph: its recall is ~M/N); faiss = IVF-Flat, "
+             "nlist = 4 sqrt(N), nprobe = 16. Command: "
+             "`python benchmarks/bench_scale.py`; measured beside other "
+             "jobs on 2 cores.", "",
+             "| data | engine | N | seconds | peak GB | recall@10 |",
+             "|---|---|---|---|---|---|"]
+    for r in records:
+        rec = r.get("recall_at_k")
+        lines.append(f"| {r['data']} | {r['engine']} | {r['num']:,} | "
+                     f"{r['seconds']:.1f} | {r['peak_rss_gb']:.2f} | "
+                     f"{'–' if rec is None else f'{rec:.4f}'} |")
+    return lines
+
+
+def ddp_table() -> List[str]:
+    with open(os.path.join(HERE, "ddp.json")) as f:
+        r = json.load(f)
+    return ["# 1 vs 2 processes (gloo), same seed", "",
+            f"`{r['command']}`: N = {r['num']}, d = {r['dim']}, B = "
+            f"{r['batch_size']}, {r['epochs']} epochs ({r['batches']} "
+            f"global batches, ProSampler M = 1000, K = 100).", "",
+            f"- identical global batches: **{r['identical_global_batches']}**",
+            f"- single process: {r['single_process_seconds']:.1f} s; each "
+            f"of 2 ranks: {max(r['rank_seconds']):.1f} s (both ranks "
+            f"rebuild the same graph and share 2 cores with other jobs; "
+            f"the point here is identity, not speed)",
+            f"- machine: {r['machine']}"]
+
+
+def main() -> None:
+    for name, make in (("negatives_tu", negatives_table), ("ogb", ogb_table),
+                       ("scale", scale_table), ("ddp", ddp_table)):
+        if not os.path.exists(os.path.join(HERE, f"{name}.json")):
+            continue
+        with open(os.path.join(HERE, f"{name}.md"), "w") as f:
+            f.write("\n".join(make()) + "\n")
+        print(f"wrote {name}.md")
+
+
+if __name__ == "__main__":
+    main()
