@@ -2,6 +2,7 @@ r"""GraphCL pre-training with any batch sampler, and its evaluation."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import torch
@@ -145,14 +146,34 @@ def make_negatives(name: str, sampler: EmbeddingBatchSampler, *,
     return EMC2Loss(n, temperature=temperature, seed=seed, **params)
 
 
-def reencoder(dataset, encode: Callable[[Batch], Tensor],
+@contextmanager
+def _batchnorm_running_stats(model: torch.nn.Module) -> Iterator[None]:
+    r"""Batch norm layers of :obj:`model` use (and leave untouched) their
+    running statistics for the duration."""
+    norms = [m for m in model.modules()
+             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+             and m.training]
+    for m in norms:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m in norms:
+            m.train()
+
+
+def reencoder(dataset, model: torch.nn.Module,
+              encode: Callable[[Batch], Tensor],
               device: str | torch.device) -> Callable[[Tensor], Tensor]:
     r"""A function mapping instance indices to :obj:`encode(batch)` of
     their graphs, for negatives (EMC²) that need instances outside the
-    batch."""
+    batch.  :obj:`model`'s batch norms use their running statistics for
+    these few graphs (a handful of graphs, possibly a single node after
+    augmentation, has no usable batch statistics)."""
     def run(index: Tensor) -> Tensor:
         graphs = [dataset[int(i)] for i in index.tolist()]
-        return encode(Batch.from_data_list(graphs).to(device))
+        with _batchnorm_running_stats(model):
+            return encode(Batch.from_data_list(graphs).to(device))
     return run
 
 
@@ -208,13 +229,14 @@ def train_graphcl(
     total = epochs * -(-len(dataset) // sampler.batch_size)
     loss_fn = make_negatives(negatives, sampler, loss=loss,
                              temperature=temperature, total_steps=total,
-                             seed=seed, **(negatives_params or {}))
+                             seed=seed, **(negatives_params or {})
+                             ).to(device)
 
     def augmented(batch: Batch) -> Tensor:
         g = Graphs(batch.x, batch.edge_index, batch.batch, batch.num_graphs)
         return model(*random_augment(g, generator=gen))[1]
 
-    encode = reencoder(dataset, augmented, device)
+    encode = reencoder(dataset, model, augmented, device)
 
     def step(batch: Batch) -> Tuple[Tensor, Tensor]:
         _, z = model(batch.x, batch.edge_index, batch.batch,
@@ -267,8 +289,8 @@ def train_mvgrl(
     total = epochs * -(-len(dataset) // sampler.batch_size)
     loss_fn = make_negatives(negatives, sampler, temperature=temperature,
                              total_steps=total, seed=seed,
-                             **(negatives_params or {}))
-    encode = reencoder(dataset, lambda b: model(b)[3], device)
+                             **(negatives_params or {})).to(device)
+    encode = reencoder(dataset, model, lambda b: model(b)[3], device)
 
     def step(batch: Batch) -> Tuple[Tensor, Tensor]:
         h1, h2, g1, g2 = model(batch)

@@ -125,3 +125,23 @@ def test_mvgrl_learns_above_majority_and_caches_views(mutag, tmp_path):
                               hidden=16, num_layers=1, epochs=1,
                               progress=False)
         assert math.isfinite(logs[0]["loss"])
+
+
+def test_emc2_reencodes_single_node_graphs():
+    r"""Out-of-batch chain states may be one-node graphs (PROTEINS has
+    some): re-encoding them must not hit batch norm's one-value error."""
+    from torch_geometric.data import Data
+
+    g = torch.Generator().manual_seed(0)
+    graphs = []
+    for i in range(40):
+        n = 1 if i % 3 == 0 else 4
+        ring = torch.arange(n)
+        edge_index = torch.stack([ring, (ring + 1) % n]) if n > 1 else \
+            torch.empty(2, 0, dtype=torch.long)
+        graphs.append(Data(x=torch.randn(n, 3, generator=g),
+                           edge_index=edge_index, y=torch.tensor([i % 2])))
+    dataset = type("Graphs", (list,), {"num_features": 3})(graphs)
+    _, logs = train_graphcl(dataset, UniformBatchSampler(40, 4),
+                            negatives="emc2", epochs=3, progress=False)
+    assert all(math.isfinite(e["loss"]) for e in logs)
