@@ -7,6 +7,23 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor, nn
 from torch_geometric.nn import GCNConv, global_add_pool
+from torch_geometric.nn.conv.gcn_conv import gcn_norm
+from torch_geometric.utils import to_torch_csr_tensor
+
+
+def propagation_matrix(edge_index: Tensor, edge_weight: Optional[Tensor],
+                       num_nodes: int, normalize: bool) -> Tensor:
+    r"""The sparse CSR matrix :obj:`M` with :obj:`M[i, j]` the weight of
+    edge :obj:`j -> i` (GCN normalised with self loops when
+    :obj:`normalize`), so one layer is one sparse-dense product
+    :obj:`M @ (X W)`: no :obj:`[E, hidden]` message tensor is ever formed
+    (with 32 PPR entries per node those messages, kept for the backward
+    pass, dominate memory)."""
+    if normalize:
+        edge_index, edge_weight = gcn_norm(edge_index, edge_weight,
+                                           num_nodes, add_self_loops=True)
+    return to_torch_csr_tensor(edge_index.flip(0), edge_weight,
+                               size=(num_nodes, num_nodes))
 
 
 class _GCNStack(nn.Module):
@@ -16,18 +33,21 @@ class _GCNStack(nn.Module):
     def __init__(self, in_channels: int, hidden: int, num_layers: int,
                  normalize: bool) -> None:
         super().__init__()
+        self.normalize = normalize
         self.convs = nn.ModuleList(
             GCNConv(in_channels if i == 0 else hidden, hidden,
-                    normalize=normalize, add_self_loops=normalize)
+                    normalize=False, add_self_loops=False)
             for i in range(num_layers))
         self.acts = nn.ModuleList(nn.PReLU(hidden) for _ in range(num_layers))
 
     def forward(self, x: Tensor, edge_index: Tensor,
                 edge_weight: Optional[Tensor], batch: Tensor,
                 num_graphs: int) -> Tuple[Tensor, Tensor]:
+        adj_t = propagation_matrix(edge_index, edge_weight, x.size(0),
+                                   self.normalize)
         pooled = []
         for conv, act in zip(self.convs, self.acts):
-            x = act(conv(x, edge_index, edge_weight))
+            x = act(conv(x, adj_t))
             pooled.append(global_add_pool(x, batch, num_graphs))
         return x, torch.cat(pooled, dim=1)
 
