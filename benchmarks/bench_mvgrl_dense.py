@@ -45,8 +45,8 @@ def dense_stack(stack, x, adj, mask):
     sharing the sparse layers' weights."""
     pooled = []
     for conv, act in zip(stack.convs, stack.acts):
-        x = act(adj @ conv.lin(x) + conv.bias)
-        x = x * mask.unsqueeze(-1)
+        x = adj @ conv.lin(x) + conv.bias
+        x = act(x.view(-1, x.size(-1))).view_as(x) * mask.unsqueeze(-1)
         pooled.append(x.sum(1))
     return x, torch.cat(pooled, dim=1)
 
@@ -60,6 +60,7 @@ def dense_forward(model, batch):
     a = d.unsqueeze(-1) * a * d.unsqueeze(-2)
     s = to_dense_adj(batch.diff_edge_index, batch.batch,
                      batch.diff_edge_weight, max_num_nodes=x.size(1))
+    s = s.transpose(1, 2)  # row i gathers from the sources j -> i
     n1, p1 = dense_stack(model.adj, x, a, mask)
     n2, p2 = dense_stack(model.diff, x, s, mask)
     return (model.node_head(n1[mask]), model.node_head(n2[mask]),
