@@ -11,6 +11,8 @@ clustered stand-in of ``bench_sampler.py`` or isotropic Gaussian vectors
 (the hardest case for an inverted-file index).
 
     python benchmarks/bench_scale.py --data clustered gaussian
+    python benchmarks/bench_scale.py --data gaussian --max-num 100000 \
+        --nprobe 64 256   # recall against time for faiss's nprobe
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ CASES = [("exact", 100_000), ("candidates", 100_000), ("faiss", 100_000),
          ("candidates", 1_000_000), ("faiss", 1_000_000),
          ("candidates", 5_000_000), ("faiss", 5_000_000)]
 K, M, DIM = 10, 1000, 128
+NPROBE = 16  # knn_faiss's default
 
 
 def embeddings(data: str, num: int) -> torch.Tensor:
@@ -45,7 +48,7 @@ def embeddings(data: str, num: int) -> torch.Tensor:
     return torch.randn(num, DIM, generator=g)
 
 
-def run_case(engine: str, num: int, data: str) -> dict:
+def run_case(engine: str, num: int, data: str, nprobe: int) -> dict:
     from pyg_prosampler import build_proximity_graph
 
     z = embeddings(data, num)
@@ -53,7 +56,8 @@ def run_case(engine: str, num: int, data: str) -> dict:
     if engine == "exact":
         graph = build_proximity_graph(z, K, None, engine="matmul")
     elif engine == "faiss":
-        graph = build_proximity_graph(z, K, None, engine="faiss")
+        graph = build_proximity_graph(z, K, None, engine="faiss",
+                                      engine_options={"nprobe": nprobe})
     else:
         graph = build_proximity_graph(z, K, M,
                                       generator=torch.Generator()
@@ -65,6 +69,8 @@ def run_case(engine: str, num: int, data: str) -> dict:
               "data": data, "seconds": seconds}
     if engine == "candidates":
         record["num_candidates"] = M
+    if engine == "faiss":
+        record["nprobe"] = nprobe
     if engine == "exact":
         torch.save(col, truth_path)
     if os.path.exists(truth_path):
@@ -83,32 +89,41 @@ def main() -> None:
     p.add_argument("--data", nargs="+", default=["clustered", "gaussian"],
                    choices=["clustered", "gaussian"])
     p.add_argument("--max-num", type=int, default=5_000_000)
-    p.add_argument("--case", nargs=3, default=None,
-                   help=argparse.SUPPRESS)  # engine num data (child)
+    p.add_argument("--nprobe", type=int, nargs="+", default=[NPROBE],
+                   help="faiss cells searched per query (each value is a "
+                   "case of its own)")
+    p.add_argument("--case", nargs=4, default=None,
+                   help=argparse.SUPPRESS)  # engine num data nprobe (child)
     args = p.parse_args()
     if args.case:
-        engine, num, data = args.case
-        print(json.dumps(run_case(engine, int(num), data)))
+        engine, num, data, nprobe = args.case
+        print(json.dumps(run_case(engine, int(num), data, int(nprobe))))
         return
     os.makedirs(CACHE, exist_ok=True)
+    cases = [(e, n, q) for e, n in CASES
+             for q in (args.nprobe if e == "faiss" else [NPROBE])]
     for data in args.data:
-        for engine, num in CASES:
+        for engine, num, nprobe in cases:
             if num > args.max_num:
                 continue
             done = [r for r in load_records(OUT) if r["engine"] == engine
-                    and r["num"] == num and r["data"] == data]
+                    and r["num"] == num and r["data"] == data
+                    and r.get("nprobe", NPROBE) == nprobe]
             if done:
-                print(f"{engine} {num} {data}: done, skipped")
+                print(f"{engine} {num} {data} nprobe {nprobe}: done, "
+                      "skipped")
                 continue
             cmd = [sys.executable, __file__, "--case", engine, str(num),
-                   data]
+                   data, str(nprobe)]
             out = subprocess.run(cmd, capture_output=True, text=True)
             if out.returncode != 0:
                 print(out.stderr[-2000:])
                 continue
             record = json.loads(out.stdout.strip().splitlines()[-1])
             record["command"] = ("python benchmarks/bench_scale.py --data "
-                                 f"{data}")
+                                 f"{data} --max-num {args.max_num}"
+                                 + (f" --nprobe {nprobe}"
+                                    if nprobe != NPROBE else ""))
             record["machine"] = machine()
             print(json.dumps(record))
             records = load_records(OUT) + [record]

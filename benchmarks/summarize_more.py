@@ -2,7 +2,8 @@ r"""Markdown tables of the negatives, OGB, scale and DDP results.
 
     python benchmarks/summarize_more.py
 
-Writes ``negatives_tu.md``, ``ogb.md``, ``scale.md`` and ``ddp.md`` beside
+Writes ``negatives_tu.md``, ``mvgrl_tu.md``, ``ogb.md``, ``scale.md`` and
+``ddp.md`` beside
 their JSON files in ``benchmarks/results/`` (a table is skipped while its
 JSON file does not exist).
 """
@@ -26,6 +27,15 @@ METHODS = [  # (label, sampler, negatives, ring pool)
     ("EMC², uniform", "uniform", "emc2", None),
     ("ProSampler + Ring (in batch)", "prosampler", "ring", "batch"),
 ]
+MVGRL_SETS = ["MUTAG", "IMDB-BINARY", "IMDB-MULTI", "REDDIT-BINARY",
+              "PROTEINS", "NCI1"]
+MVGRL_PAPER = {  # REFERENCE.md section 3, accuracy %, mean ± std
+    "uniform": {"MUTAG": "89.70±1.10", "IMDB-BINARY": "74.20±0.70",
+                "IMDB-MULTI": "51.20±0.50", "REDDIT-BINARY": "84.50±0.60"},
+    "prosampler": {"MUTAG": "91.13±0.81", "IMDB-BINARY": "76.70±0.35",
+                   "IMDB-MULTI": "52.40±0.39",
+                   "REDDIT-BINARY": "87.47±0.79"},
+}
 
 
 def cell(values: List[float]) -> str:
@@ -88,11 +98,46 @@ def negatives_table() -> List[str]:
     return lines
 
 
+def mvgrl_table() -> List[str]:
+    records = load_records(os.path.join(HERE, "mvgrl_tu.json"))
+    acc: Dict[tuple, List[float]] = defaultdict(list)
+    sec: Dict[tuple, List[float]] = defaultdict(list)
+    for r in records:
+        key = (r["sampler"], r["dataset"])
+        acc[key].append(100 * r["accuracy"])
+        logs = r["epoch_logs"]
+        sec[key].append(sum(e["train_seconds"] + e["sampling_seconds"]
+                            + e["rebuild_seconds"] for e in logs)
+                        / len(logs))
+    sets = [ds for ds in MVGRL_SETS if any(k[1] == ds for k in acc)]
+    lines = ["# MVGRL (JSD local-global loss) on TU: ours vs the paper", "",
+             "Accuracy % (10-fold LinearSVC on the sum of both views' graph "
+             "vectors, mean ± std over 5 seeds unless n says otherwise), "
+             "the paper's row in brackets, then seconds per epoch (mean "
+             "over seeds, measured beside other jobs on 2 cores). Command: "
+             "`benchmarks/run_mvgrl_tu.sh DATASET`.", "",
+             "| sampler | " + " | ".join(sets) + " | s / epoch |",
+             "|---" * (len(sets) + 2) + "|"]
+    for sampler in ("uniform", "knn", "prosampler"):
+        row = []
+        for ds in sets:
+            paper = MVGRL_PAPER.get(sampler, {}).get(ds)
+            row.append(cell(acc.get((sampler, ds), []))
+                       + (f" ({paper})" if paper else ""))
+        times = ", ".join(
+            f"{ds} {sum(v) / len(v):.1f}" for ds in sets
+            if (v := sec.get((sampler, ds))))
+        lines.append(f"| {sampler} | " + " | ".join(row) + f" | {times} |")
+    return lines
+
+
 def ogb_table() -> List[str]:
     records = load_records(os.path.join(HERE, "ogb.json"))
     test: Dict[tuple, List[float]] = defaultdict(list)
     valid: Dict[tuple, List[float]] = defaultdict(list)
+    epochs: Dict[str, set] = defaultdict(set)
     for r in records:
+        epochs[r["dataset"]].add(r["epochs"])
         test[(r["dataset"], r["sampler"])].append(100 * r["rocauc"])
         valid[(r["dataset"], r["sampler"])].append(100 * r["valid_rocauc"])
     sets = sorted({k[0] for k in test})
@@ -101,7 +146,9 @@ def ogb_table() -> List[str]:
              "validation ROC-AUC) on frozen encoder embeddings, scaffold "
              "split, ogb Evaluator; mean ± std over seeds (validation in "
              "brackets). Command: `benchmarks/run_ogb.sh`.", "",
-             "| sampler | " + " | ".join(sets) + " |",
+             "| sampler | " + " | ".join(
+                 f"{ds} ({'/'.join(map(str, sorted(epochs[ds])))} epochs)"
+                 for ds in sets) + " |",
              "|---" * (len(sets) + 1) + "|"]
     for sampler in ("uniform", "prosampler"):
         row = [f"{cell(test[(ds, sampler)])} ({cell(valid[(ds, sampler)])})"
@@ -125,7 +172,9 @@ def scale_table() -> List[str]:
              "|---|---|---|---|---|---|"]
     for r in records:
         rec = r.get("recall_at_k")
-        lines.append(f"| {r['data']} | {r['engine']} | {r['num']:,} | "
+        engine = r["engine"] + (f", nprobe {r['nprobe']}"
+                                if r.get("nprobe", 16) != 16 else "")
+        lines.append(f"| {r['data']} | {engine} | {r['num']:,} | "
                      f"{r['seconds']:.1f} | {r['peak_rss_gb']:.2f} | "
                      f"{'–' if rec is None else f'{rec:.4f}'} |")
     return lines
@@ -147,7 +196,8 @@ def ddp_table() -> List[str]:
 
 
 def main() -> None:
-    for name, make in (("negatives_tu", negatives_table), ("ogb", ogb_table),
+    for name, make in (("negatives_tu", negatives_table),
+                       ("mvgrl_tu", mvgrl_table), ("ogb", ogb_table),
                        ("scale", scale_table), ("ddp", ddp_table)):
         if not os.path.exists(os.path.join(HERE, f"{name}.json")):
             continue
