@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fills benchmarks/results/negatives_tu.json (resumable: configurations and
 # seeds already there are skipped; re-run until the table is full).
-#   bash benchmarks/run_negatives_tu.sh BATCH_SIZE [DATASET ...]
+#   [METHODS="inbatch ring ..."] bash benchmarks/run_negatives_tu.sh \
+#       BATCH_SIZE [DATASET ...]
 # GraphCL (InfoNCE family, temperature 0.2, 20 epochs, lr 0.01, 5 seeds)
 # with: in-batch uniform, in-batch ProSampler, Ring (uniform batches, the
 # sampler's embedding table as bank), SogCLR, EMC2 (uniform batches), and
@@ -26,10 +27,19 @@ run() {
     --ring-outer 0.1 --ring-anneal linear --gamma 0.9 --burn-in 0.5 \
     --quiet "$@"
 }
+# METHODS picks rows (default all, in this order).
+METHODS=${METHODS:-"inbatch ring sogclr emc2 prosampler+ring"}
 for ds in "${SETS[@]}"; do
-  run --dataset "$ds" --sampler uniform prosampler
-  run --dataset "$ds" --sampler uniform --negatives ring --ring-pool bank
-  run --dataset "$ds" --sampler uniform --negatives sogclr
-  run --dataset "$ds" --sampler uniform --negatives emc2
-  run --dataset "$ds" --sampler prosampler --negatives ring --ring-pool batch
+  for m in $METHODS; do
+    case $m in
+      inbatch) run --dataset "$ds" --sampler uniform prosampler ;;
+      ring) run --dataset "$ds" --sampler uniform --negatives ring \
+        --ring-pool bank ;;
+      sogclr) run --dataset "$ds" --sampler uniform --negatives sogclr ;;
+      emc2) run --dataset "$ds" --sampler uniform --negatives emc2 ;;
+      prosampler+ring) run --dataset "$ds" --sampler prosampler \
+        --negatives ring --ring-pool batch ;;
+      *) echo "unknown method $m" >&2; exit 2 ;;
+    esac
+  done
 done
