@@ -141,7 +141,8 @@ def train_for(args: argparse.Namespace, dataset, sampler, seed: int,
                   progress=not args.quiet)
     if args.command == "graphcl":
         model, logs = training.train_graphcl(dataset, sampler, **common)
-        res = training.evaluate_graphcl(model, dataset, seed, args.device)
+        res = training.evaluate_graphcl(model, dataset, seed, args.device,
+                                        progress=not args.quiet)
     elif args.command == "ogb":
         from pyg_prosampler.evaluate import linear_probe_rocauc
 
@@ -153,7 +154,8 @@ def train_for(args: argparse.Namespace, dataset, sampler, seed: int,
         model, logs = training.train_mvgrl(
             dataset, sampler, hidden=args.hidden, num_layers=args.layers,
             **common)
-        res = training.evaluate_mvgrl(model, dataset, seed, args.device)
+        res = training.evaluate_mvgrl(model, dataset, seed, args.device,
+                                      progress=not args.quiet)
     return model, logs, res
 
 

@@ -308,12 +308,15 @@ def train_mvgrl(
 
 def evaluate_mvgrl(model: MVGRL, dataset, seed: int = 0,
                    device: str | torch.device = "cpu",
-                   batch_size: int = 128) -> Dict[str, float]:
-    r"""LinearSVC protocol accuracy of :meth:`MVGRL.embed`."""
+                   batch_size: int = 128,
+                   progress: bool = False) -> Dict[str, float]:
+    r"""LinearSVC protocol accuracy of :meth:`MVGRL.embed` (a bar over the
+    outer folds with :obj:`progress`)."""
     model.eval()
     z = torch.cat([model.embed(b.to(device)).cpu() for b in
                    DataLoader(dataset, batch_size=batch_size)])
-    return svm_accuracy(z, graph_labels(dataset), seed=seed, linear=True)
+    return svm_accuracy(z, graph_labels(dataset), seed=seed, linear=True,
+                        progress=progress)
 
 
 @torch.no_grad()
@@ -331,7 +334,10 @@ def embed_graphs(model: GraphCL, dataset, device: str | torch.device = "cpu",
 
 
 def evaluate_graphcl(model: GraphCL, dataset, seed: int = 0,
-                     device: str | torch.device = "cpu") -> Dict[str, float]:
-    r"""SVC protocol accuracy of the model's encoder embeddings."""
+                     device: str | torch.device = "cpu",
+                     progress: bool = False) -> Dict[str, float]:
+    r"""SVC protocol accuracy of the model's encoder embeddings (a bar over
+    the outer folds with :obj:`progress`)."""
     z = embed_graphs(model, dataset, device)
-    return svm_accuracy(z, graph_labels(dataset), seed=seed)
+    return svm_accuracy(z, graph_labels(dataset), seed=seed,
+                        progress=progress)
