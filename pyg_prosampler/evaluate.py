@@ -34,9 +34,13 @@ def svm_accuracy(
     RBF :class:`~sklearn.svm.SVC`, embeddings unscaled; :obj:`linear=True`
     uses :class:`~sklearn.svm.LinearSVC` as MVGRL).  Both splits are
     shuffled with :obj:`seed`, so the result is deterministic.
-    :obj:`progress=True` shows a bar over the outer folds (on 2 CPU cores
-    a LinearSVC evaluation of 2048-dim MVGRL embeddings of IMDB-BINARY
-    takes about 40 minutes, most of it at the largest :obj:`C`).
+    The LinearSVC is solved in the primal (:obj:`dual=False`, the same
+    squared-hinge problem): on unscaled embeddings with more dimensions than
+    graphs, the dual coordinate descent that :obj:`dual="auto"` picks there
+    needs thousands of iterations per fit at large :obj:`C` (an MVGRL
+    evaluation of IMDB-BINARY took 53 minutes on 2 CPU cores), the primal
+    Newton solver tens.  :obj:`progress=True` shows a bar over the outer
+    folds.
 
     .. code-block:: python
 
@@ -56,7 +60,7 @@ def svm_accuracy(
         raise ValueError("embeddings contain NaN or inf; the model diverged")
     outer = StratifiedKFold(folds, shuffle=True, random_state=seed)
     inner = StratifiedKFold(inner_folds, shuffle=True, random_state=seed)
-    base = (LinearSVC(dual="auto", max_iter=5000, random_state=seed)
+    base = (LinearSVC(dual=False, max_iter=5000, random_state=seed)
             if linear else SVC())
     scores = []
     splits = tqdm(outer.split(x, y), total=folds, disable=not progress,
