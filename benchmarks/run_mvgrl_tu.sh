@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Fills benchmarks/results/mvgrl_tu.json: MVGRL (JSD local-global loss) x
 # {uniform, knn, prosampler}, 5 seeds. Resumable like run_graphcl_tu.sh.
-#   bash benchmarks/run_mvgrl_tu.sh [DATASET ...]
+#   [SEEDS="0 1 2 3 4"] [SAMPLERS="uniform prosampler knn"] \
+#       bash benchmarks/run_mvgrl_tu.sh [DATASET ...]
+# (IMDB-BINARY was filled seed by seed, uniform and ProSampler first:
+#   for s in 0 1 2 3 4; do SEEDS=$s SAMPLERS="uniform prosampler" \
+#       bash benchmarks/run_mvgrl_tu.sh IMDB-BINARY; done)
 # Architecture fixed up front at MVGRL's graph-level defaults (hidden 512,
 # 4 GCN layers, lr 0.001, batch 128, 20 epochs, PPR alpha 0.2 kept to the
 # top 32 entries per node, one-hot degree capped at 64 where a set has no
@@ -14,10 +18,12 @@ OUT=benchmarks/results/mvgrl_tu.json
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 SETS=("$@")
 [ ${#SETS[@]} -gt 0 ] || SETS=(MUTAG IMDB-BINARY IMDB-MULTI PROTEINS NCI1 REDDIT-BINARY)
+SEEDS=${SEEDS:-"0 1 2 3 4"}
+SAMPLERS=${SAMPLERS:-"uniform prosampler knn"}
 for ds in "${SETS[@]}"; do
-  for s in uniform prosampler knn; do
+  for s in $SAMPLERS; do
     .venv/bin/python -m pyg_prosampler mvgrl --tu-mirror "$MIRROR" \
-      --out "$OUT" --seeds 0 1 2 3 4 --epochs 20 --batch-size 128 \
+      --out "$OUT" --seeds $SEEDS --epochs 20 --batch-size 128 \
       --lr 0.001 --hidden 512 --layers 4 --num-neighbors 100 \
       --num-candidates 1000 --restart-prob 0.1 --refresh-every 100 \
       --warmup-epochs 1 --quiet --dataset "$ds" --sampler $s --loss jsd
