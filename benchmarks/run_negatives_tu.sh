@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fills benchmarks/results/negatives_tu.json (resumable: configurations and
 # seeds already there are skipped; re-run until the table is full).
-#   [METHODS="inbatch ring ..."] bash benchmarks/run_negatives_tu.sh \
-#       BATCH_SIZE [DATASET ...]
+#   [METHODS="inbatch ring ..."] [SEEDS="0 1 2 3 4"] \
+#       bash benchmarks/run_negatives_tu.sh BATCH_SIZE [DATASET ...]
 # GraphCL (InfoNCE family, temperature 0.2, 20 epochs, lr 0.01, 5 seeds)
 # with: in-batch uniform, in-batch ProSampler, Ring (uniform batches, the
 # sampler's embedding table as bank), SogCLR, EMC2 (uniform batches), and
@@ -21,13 +21,14 @@ SETS=("$@")
 [ ${#SETS[@]} -gt 0 ] || SETS=(MUTAG PROTEINS IMDB-BINARY IMDB-MULTI NCI1)
 run() {
   .venv/bin/python -m pyg_prosampler graphcl --tu-mirror "$MIRROR" \
-    --out "$OUT" --seeds 0 1 2 3 4 --epochs 20 --batch-size "$B" \
+    --out "$OUT" --seeds $SEEDS --epochs 20 --batch-size "$B" \
     --lr 0.01 --num-neighbors 100 --num-candidates 1000 --restart-prob 0.1 \
     --refresh-every 100 --warmup-epochs 1 --ring-inner 0.01 \
     --ring-outer 0.1 --ring-anneal linear --gamma 0.9 --burn-in 0.5 \
     --quiet "$@"
 }
-# METHODS picks rows (default all, in this order).
+# METHODS picks rows (default all, in this order), SEEDS the seeds.
+SEEDS=${SEEDS:-"0 1 2 3 4"}
 METHODS=${METHODS:-"inbatch ring sogclr emc2 prosampler+ring"}
 for ds in "${SETS[@]}"; do
   for m in $METHODS; do
