@@ -3,7 +3,7 @@
 # {uniform, knn, prosampler}, 5 seeds. Resumable like run_graphcl_tu.sh.
 #   [SEEDS="0 1 2 3 4"] [SAMPLERS="uniform prosampler knn"] \
 #       bash benchmarks/run_mvgrl_tu.sh [DATASET ...]
-# (IMDB-BINARY was filled seed by seed, uniform and ProSampler first:
+# (e.g. seed by seed, uniform and ProSampler first:
 #   for s in 0 1 2 3 4; do SEEDS=$s SAMPLERS="uniform prosampler" \
 #       bash benchmarks/run_mvgrl_tu.sh IMDB-BINARY; done)
 # Architecture fixed up front at MVGRL's graph-level defaults (hidden 512,

@@ -1,0 +1,82 @@
+r"""LinearSVC in the dual vs the primal on MVGRL embeddings: seconds and
+iterations of one fit per C (the protocol makes 350 of them per seed).
+
+    python benchmarks/bench_svm_solver.py --dataset IMDB-BINARY --epochs 2
+
+Trains MVGRL (the ``run_mvgrl_tu.sh`` architecture, uniform batches) for a
+few epochs, embeds every graph and fits
+:class:`~sklearn.svm.LinearSVC` (``max_iter=5000``) on 90 % of them with
+``dual=True`` and ``dual=False``; appends the record to
+``benchmarks/results/svm_solver.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.svm import LinearSVC
+from torch_geometric.loader import DataLoader
+
+from pyg_prosampler import UniformBatchSampler
+from pyg_prosampler.cli import load_for
+from pyg_prosampler.results import load_records, machine
+from pyg_prosampler.training import graph_labels, train_mvgrl
+
+OUT = os.path.join(os.path.dirname(__file__), "results", "svm_solver.json")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--dataset", default="IMDB-BINARY")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--tu-mirror", default=os.environ.get(
+        "PYG_PROSAMPLER_TU_MIRROR", "../shared/data/TU"))
+    args = p.parse_args()
+    ns = argparse.Namespace(
+        command="mvgrl", dataset=args.dataset, root="data/TU",
+        tu_mirror=args.tu_mirror, features="auto", max_degree=64,
+        ppr_alpha=0.2, ppr_topk=32)
+    dataset = load_for(ns)
+    sampler = UniformBatchSampler(len(dataset), 128, seed=0)
+    model, _ = train_mvgrl(dataset, sampler, epochs=args.epochs,
+                           progress=False)
+    model.eval()
+    with torch.no_grad():
+        x = torch.cat([model.embed(b) for b in
+                       DataLoader(dataset, batch_size=128)]).numpy()
+    y = graph_labels(dataset).numpy()
+    rng = np.random.default_rng(0)
+    train = rng.permutation(len(y))[: int(0.9 * len(y))]
+    fits = []
+    for c in (0.01, 1.0, 1000.0):
+        for dual in (True, False):
+            t = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                m = LinearSVC(C=c, dual=dual, max_iter=5000,
+                              random_state=0).fit(x[train], y[train])
+            fits.append({"C": c, "dual": dual,
+                         "seconds": time.perf_counter() - t,
+                         "iterations": int(np.max(m.n_iter_)),
+                         "train_accuracy": float(
+                             (m.predict(x[train]) == y[train]).mean())})
+            print(json.dumps(fits[-1]), flush=True)
+    record = {"dataset": args.dataset, "epochs": args.epochs,
+              "num": int(len(y)), "dim": int(x.shape[1]),
+              "feature_std": float(x.std()), "fits": fits,
+              "command": "python benchmarks/bench_svm_solver.py "
+                         + " ".join(sys.argv[1:]),
+              "machine": machine()}
+    with open(OUT, "w") as f:
+        json.dump(load_records(OUT) + [record], f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
