@@ -74,8 +74,9 @@ def main() -> None:
               "command": "python benchmarks/bench_svm_solver.py "
                          + " ".join(sys.argv[1:]),
               "machine": machine()}
+    records = load_records(OUT) + [record]
     with open(OUT, "w") as f:
-        json.dump(load_records(OUT) + [record], f, indent=1)
+        json.dump(records, f, indent=1)
 
 
 if __name__ == "__main__":
