@@ -46,6 +46,13 @@ def cell(values: List[float]) -> str:
                                  f" (n={len(values)})")
 
 
+def epoch_seconds(r: dict) -> float:
+    r"""Training + sampling + rebuilding seconds per epoch of a record."""
+    logs = r["epoch_logs"]
+    return sum(e["train_seconds"] + e["sampling_seconds"]
+               + e["rebuild_seconds"] for e in logs) / len(logs)
+
+
 def method_of(r: dict) -> Tuple[str, str, object]:
     neg = r.get("negatives", "inbatch")
     pool = r.get("negatives_params", {}).get("pool") if neg == "ring" \
@@ -60,10 +67,7 @@ def negatives_table() -> List[str]:
     for r in records:
         key = (r["batch_size"], *method_of(r), r["dataset"])
         acc[key].append(100 * r["accuracy"])
-        logs = r["epoch_logs"]
-        sec[key].append(sum(e["train_seconds"] + e["sampling_seconds"]
-                            + e["rebuild_seconds"] for e in logs)
-                        / len(logs))
+        sec[key].append(epoch_seconds(r))
     lines = ["# Negative samplers on TU (GraphCL encoder)", "",
              "Accuracy % (10-fold SVC, mean ± std over 5 seeds unless n "
              "says otherwise), then seconds per epoch (training + sampling "
@@ -105,10 +109,7 @@ def mvgrl_table() -> List[str]:
     for r in records:
         key = (r["sampler"], r["dataset"])
         acc[key].append(100 * r["accuracy"])
-        logs = r["epoch_logs"]
-        sec[key].append(sum(e["train_seconds"] + e["sampling_seconds"]
-                            + e["rebuild_seconds"] for e in logs)
-                        / len(logs))
+        sec[key].append(epoch_seconds(r))
     sets = [ds for ds in MVGRL_SETS if any(k[1] == ds for k in acc)]
     lines = ["# MVGRL (JSD local-global loss) on TU: ours vs the paper", "",
              "Accuracy % (10-fold LinearSVC on the sum of both views' graph "

@@ -40,9 +40,9 @@ def svm_accuracy(
     stops at its iteration cap far from the optimum (on MVGRL embeddings of
     IMDB-BINARY at :obj:`C=1000`: training accuracy 0.80 against the
     primal's 0.88, see :obj:`benchmarks/results/svm_solver.json`).  The
-    primal costs more there (36 s against 6 s for that fit; the whole
-    protocol took 53 minutes for IMDB-BINARY with the dual solver on 2 CPU
-    cores); :obj:`progress=True` shows a bar over the outer folds.
+    primal costs more there (36 s against 6 s for that fit, on 2 CPU
+    cores; the protocol makes 350 fits), so :obj:`progress=True` shows a
+    bar over the outer folds.
 
     .. code-block:: python
 
