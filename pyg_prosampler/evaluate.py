@@ -10,9 +10,11 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
-from sklearn.svm import SVC, LinearSVC
+from sklearn.svm import SVC
 from torch import Tensor
 from tqdm.auto import tqdm
+
+from pyg_prosampler.linear_svm import NewtonLinearSVC
 
 C_GRID = (0.001, 0.01, 0.1, 1, 10, 100, 1000)
 
@@ -32,17 +34,15 @@ def svm_accuracy(
     :obj:`C` is chosen on each training split by inner
     :obj:`inner_folds`-fold grid search (GraphCL / InfoGraph protocol:
     RBF :class:`~sklearn.svm.SVC`, embeddings unscaled; :obj:`linear=True`
-    uses :class:`~sklearn.svm.LinearSVC` as MVGRL).  Both splits are
-    shuffled with :obj:`seed`, so the result is deterministic.
-    The LinearSVC is solved in the primal (:obj:`dual=False`, the same
-    squared-hinge problem): on unscaled embeddings with more dimensions
-    than graphs the dual coordinate descent that :obj:`dual="auto"` picks
-    stops at its iteration cap far from the optimum (on MVGRL embeddings of
-    IMDB-BINARY at :obj:`C=1000`: training accuracy 0.80 against the
-    primal's 0.88, see :obj:`benchmarks/results/svm_solver.json`).  The
-    primal costs more there (36 s against 6 s for that fit, on 2 CPU
-    cores; the protocol makes 350 fits), so :obj:`progress=True` shows a
-    bar over the outer folds.
+    uses a linear SVM as MVGRL).  Both splits are shuffled with
+    :obj:`seed`, so the result is deterministic.
+    The linear SVM is :class:`~sklearn.svm.LinearSVC`'s problem solved
+    exactly by :class:`~pyg_prosampler.linear_svm.NewtonLinearSVC`: on
+    unscaled embeddings with more dimensions than graphs both of
+    liblinear's solvers stop at their iteration cap far from the optimum
+    at large :obj:`C`, slowly (see
+    :obj:`benchmarks/results/svm_solver.json`).  :obj:`progress=True`
+    shows a bar over the outer folds.
 
     .. code-block:: python
 
@@ -62,17 +62,14 @@ def svm_accuracy(
         raise ValueError("embeddings contain NaN or inf; the model diverged")
     outer = StratifiedKFold(folds, shuffle=True, random_state=seed)
     inner = StratifiedKFold(inner_folds, shuffle=True, random_state=seed)
-    base = (LinearSVC(dual=False, max_iter=5000, random_state=seed)
-            if linear else SVC())
+    base = NewtonLinearSVC() if linear else SVC()
     scores = []
     splits = tqdm(outer.split(x, y), total=folds, disable=not progress,
                   desc="SVM folds", leave=False)
     for train, test in splits:
         search = GridSearchCV(base, {"C": list(c_grid)}, cv=inner,
                               scoring="accuracy")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            search.fit(x[train], y[train])
+        search.fit(x[train], y[train])
         scores.append(float((search.predict(x[test]) == y[test]).mean()))
     return {"accuracy": float(np.mean(scores)),
             "accuracy_std_folds": float(np.std(scores))}
