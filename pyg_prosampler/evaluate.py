@@ -50,8 +50,11 @@ def svm_accuracy(
         res["accuracy"], res["accuracy_std_folds"]
 
     Returns:
-        :obj:`{"accuracy": mean over folds, "accuracy_std_folds": std}`
-        as fractions in :obj:`[0, 1]`.
+        :obj:`{"accuracy": mean over folds, "accuracy_std_folds": std,
+        "inner_accuracy": mean over folds of the chosen C's inner
+        cross-validation accuracy}` as fractions in :obj:`[0, 1]`.  The
+        last one sees only training splits, so model choices may be made
+        on it without touching the test folds.
     """
     x = _numpy(embeddings).astype(np.float64)
     y = _numpy(labels).reshape(-1)
@@ -63,16 +66,18 @@ def svm_accuracy(
     outer = StratifiedKFold(folds, shuffle=True, random_state=seed)
     inner = StratifiedKFold(inner_folds, shuffle=True, random_state=seed)
     base = NewtonLinearSVC() if linear else SVC()
-    scores = []
+    scores, inner_scores = [], []
     splits = tqdm(outer.split(x, y), total=folds, disable=not progress,
                   desc="SVM folds", leave=False)
     for train, test in splits:
         search = GridSearchCV(base, {"C": list(c_grid)}, cv=inner,
                               scoring="accuracy")
         search.fit(x[train], y[train])
+        inner_scores.append(float(search.best_score_))
         scores.append(float((search.predict(x[test]) == y[test]).mean()))
     return {"accuracy": float(np.mean(scores)),
-            "accuracy_std_folds": float(np.std(scores))}
+            "accuracy_std_folds": float(np.std(scores)),
+            "inner_accuracy": float(np.mean(inner_scores))}
 
 
 def linear_probe_rocauc(
