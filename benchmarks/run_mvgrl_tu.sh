@@ -9,12 +9,15 @@
 # Architecture fixed up front at MVGRL's graph-level defaults (hidden 512,
 # 4 GCN layers, lr 0.001, batch 128, 20 epochs, PPR alpha 0.2 kept to the
 # top 32 entries per node, one-hot degree capped at 64 where a set has no
-# node labels); the sampler knobs as for GraphCL. Not yet chosen by inner
-# validation: see benchmarks/results/README.md.
+# node labels); the sampler knobs as for GraphCL.  LAYERS, BATCH and OUT
+# override the layers, batch size and results file; that is how
+# benchmarks/select_mvgrl.py runs its inner-validation grid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MIRROR=${PYG_PROSAMPLER_TU_MIRROR:-../shared/data/TU}
-OUT=benchmarks/results/mvgrl_tu.json
+OUT=${OUT:-benchmarks/results/mvgrl_tu.json}
+LAYERS=${LAYERS:-4}
+BATCH=${BATCH:-128}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 SETS=("$@")
 [ ${#SETS[@]} -gt 0 ] || SETS=(MUTAG IMDB-BINARY IMDB-MULTI PROTEINS NCI1 REDDIT-BINARY)
@@ -23,8 +26,8 @@ SAMPLERS=${SAMPLERS:-"uniform prosampler knn"}
 for ds in "${SETS[@]}"; do
   for s in $SAMPLERS; do
     .venv/bin/python -m pyg_prosampler mvgrl --tu-mirror "$MIRROR" \
-      --out "$OUT" --seeds $SEEDS --epochs 20 --batch-size 128 \
-      --lr 0.001 --hidden 512 --layers 4 --num-neighbors 100 \
+      --out "$OUT" --seeds $SEEDS --epochs 20 --batch-size "$BATCH" \
+      --lr 0.001 --hidden 512 --layers "$LAYERS" --num-neighbors 100 \
       --num-candidates 1000 --restart-prob 0.1 --refresh-every 100 \
       --warmup-epochs 1 --quiet --dataset "$ds" --sampler $s --loss jsd
   done

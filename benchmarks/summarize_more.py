@@ -14,6 +14,8 @@ import os
 from collections import defaultdict
 from typing import Dict, List, Tuple
 
+from select_mvgrl import chosen_configs
+
 from pyg_prosampler.evaluate import mean_std
 from pyg_prosampler.results import load_records
 
@@ -107,28 +109,44 @@ def mvgrl_table() -> List[str]:
     acc: Dict[tuple, List[float]] = defaultdict(list)
     sec: Dict[tuple, List[float]] = defaultdict(list)
     for r in records:
-        key = (r["sampler"], r["dataset"])
+        key = (r["sampler"], r["dataset"], r["model_params"]["layers"],
+               r["batch_size"])
         acc[key].append(100 * r["accuracy"])
         sec[key].append(epoch_seconds(r))
     sets = [ds for ds in MVGRL_SETS if any(k[1] == ds for k in acc)]
+    chosen = {ds: chosen_configs(ds) for ds in sets}
     lines = ["# MVGRL (JSD local-global loss) on TU: ours vs the paper", "",
-             "Accuracy % (10-fold LinearSVC on the sum of both views' graph "
-             "vectors, mean ± std over 5 seeds unless n says otherwise), "
-             "the paper's row in brackets, then seconds per epoch (mean "
-             "over seeds, measured beside other jobs on 2 cores). Command: "
-             "`benchmarks/run_mvgrl_tu.sh DATASET`.", "",
+             "Accuracy % (10-fold linear SVM on the sum of both views' "
+             "graph vectors, mean ± std over 5 seeds unless n says "
+             "otherwise), the paper's row in brackets, then seconds per "
+             "epoch (mean over seeds, measured beside other jobs on 2 "
+             "cores). *fixed*: MVGRL's defaults, 4 layers and batch 128 "
+             "(`benchmarks/run_mvgrl_tu.sh DATASET`); *selected*: layers "
+             "and batch chosen by inner validation, shown as [layers, "
+             "batch] (`benchmarks/select_mvgrl.py --dataset DATASET`, "
+             "grid in `mvgrl_select.md`).", "",
              "| sampler | " + " | ".join(sets) + " | s / epoch |",
              "|---" * (len(sets) + 2) + "|"]
     for sampler in ("uniform", "knn", "prosampler"):
-        row = []
-        for ds in sets:
-            paper = MVGRL_PAPER.get(sampler, {}).get(ds)
-            row.append(cell(acc.get((sampler, ds), []))
-                       + (f" ({paper})" if paper else ""))
-        times = ", ".join(
-            f"{ds} {sum(v) / len(v):.1f}" for ds in sets
-            if (v := sec.get((sampler, ds))))
-        lines.append(f"| {sampler} | " + " | ".join(row) + f" | {times} |")
+        for kind in ("fixed", "selected"):
+            row, times = [], []
+            for ds in sets:
+                config = ((4, 128) if kind == "fixed"
+                          else chosen[ds].get(sampler))
+                key = (sampler, ds) + config if config else None
+                text = cell(acc.get(key, []))
+                if kind == "selected" and config:
+                    text += f" [{config[0]}, {config[1]}]"
+                paper = MVGRL_PAPER.get(sampler, {}).get(ds)
+                row.append(text + (f" ({paper})" if paper else ""))
+                if key in sec:
+                    v = sec[key]
+                    times.append(f"{ds} {sum(v) / len(v):.1f}")
+            if kind == "selected" and not any(chosen[ds].get(sampler)
+                                              for ds in sets):
+                continue
+            lines.append(f"| {sampler}, {kind} | " + " | ".join(row)
+                         + f" | {', '.join(times)} |")
     return lines
 
 

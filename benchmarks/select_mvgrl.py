@@ -1,0 +1,135 @@
+r"""Chooses MVGRL's layers and batch size by inner validation, then trains
+the choice with 5 seeds.
+
+    python benchmarks/select_mvgrl.py --dataset MUTAG
+
+The rule, fixed before any run: for each sampler, train every
+configuration of the grid (layers x batch size; hidden 512, 20 epochs
+and the rest as ``run_mvgrl_tu.sh``) with the selection seeds into
+``mvgrl_select.json``.  A run's score is its ``inner_accuracy``: the mean
+over the 10 outer folds of the chosen C's 5-fold cross-validation accuracy
+on that fold's training graphs, so no test fold is looked at.  The
+configuration with the highest mean score over the selection seeds wins
+(ties: fewer layers, then the larger batch).  The winner is then trained
+with seeds 0-4 into ``mvgrl_tu.json`` (records already there are reused)
+and ``mvgrl_select.md`` lists the grid's scores and the choices.  Every
+step resumes where a previous call stopped.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import subprocess
+from collections import defaultdict
+from typing import Dict, List, Tuple
+
+from pyg_prosampler.results import load_records
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results")
+Config = Tuple[int, int]  # (layers, batch size)
+
+
+def run(dataset: str, sampler: str, config: Config, seeds: List[int],
+        out: str) -> None:
+    env = {**os.environ, "LAYERS": str(config[0]), "BATCH": str(config[1]),
+           "OUT": out, "SEEDS": " ".join(map(str, seeds)),
+           "SAMPLERS": sampler}
+    subprocess.run(["bash", os.path.join(HERE, "run_mvgrl_tu.sh"), dataset],
+                   env=env, check=True)
+
+
+def scores(dataset: str, seeds: List[int]) -> Dict[tuple, List[float]]:
+    r"""Inner accuracy of each (sampler, config) over the selection
+    seeds."""
+    out: Dict[tuple, List[float]] = defaultdict(list)
+    for r in load_records(os.path.join(RESULTS, "mvgrl_select.json")):
+        if r["dataset"] == dataset and r["seed"] in seeds:
+            config = (r["model_params"]["layers"], r["batch_size"])
+            out[r["sampler"], config].append(r["inner_accuracy"])
+    return out
+
+
+def choose(found: Dict[tuple, List[float]], sampler: str,
+           grid: List[Config]) -> Config:
+    def key(c: Config) -> tuple:
+        v = found[sampler, c]
+        return (-sum(v) / len(v), c[0], -c[1])
+    return min(grid, key=key)
+
+
+def chosen_configs(dataset: str) -> Dict[str, Config]:
+    r"""The choice per sampler among the configurations that
+    ``mvgrl_select.json`` holds for :obj:`dataset` with every selection
+    seed found there (empty while nothing was run)."""
+    records = [r for r in load_records(os.path.join(RESULTS,
+                                                    "mvgrl_select.json"))
+               if r["dataset"] == dataset]
+    seeds = sorted({r["seed"] for r in records})
+    found = scores(dataset, seeds)
+    out = {}
+    for sampler in sorted({r["sampler"] for r in records}):
+        grid = [c for (s, c), v in found.items()
+                if s == sampler and len(v) == len(seeds)]
+        if grid:
+            out[sampler] = choose(found, sampler, grid)
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--dataset", default="MUTAG")
+    p.add_argument("--samplers", nargs="+",
+                   default=["uniform", "prosampler", "knn"])
+    p.add_argument("--layers", type=int, nargs="+", default=[2, 4, 8])
+    p.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 128])
+    p.add_argument("--select-seeds", type=int, nargs="+", default=[0, 1])
+    args = p.parse_args()
+    grid = list(itertools.product(args.layers, args.batch_sizes))
+    select_out = os.path.join(RESULTS, "mvgrl_select.json")
+    for seed, sampler, config in itertools.product(
+            args.select_seeds, args.samplers, grid):
+        run(args.dataset, sampler, config, [seed], select_out)
+    found = scores(args.dataset, args.select_seeds)
+    chosen = {s: choose(found, s, grid) for s in args.samplers}
+    for sampler, config in chosen.items():
+        run(args.dataset, sampler, config, [0, 1, 2, 3, 4],
+            os.path.join(RESULTS, "mvgrl_tu.json"))
+    write_markdown(args.dataset, found, chosen, grid, args.select_seeds)
+
+
+def write_markdown(dataset: str, found: Dict[tuple, List[float]],
+                   chosen: Dict[str, Config], grid: List[Config],
+                   seeds: List[int]) -> None:
+    path = os.path.join(RESULTS, "mvgrl_select.md")
+    sections: Dict[str, List[str]] = {}
+    if os.path.exists(path):  # keep the other data sets' sections
+        for block in open(path).read().split("\n## ")[1:]:
+            sections[block.split("\n", 1)[0]] = ["## " + block.rstrip()]
+    lines = [f"## {dataset}", "",
+             f"Inner-validation accuracy % (mean over seeds "
+             f"{', '.join(map(str, seeds))}); **bold** = chosen. Command: "
+             f"`python benchmarks/select_mvgrl.py --dataset {dataset}`.", "",
+             "| sampler | " + " | ".join(f"{L} layers, B={b}"
+                                         for L, b in grid) + " |",
+             "|---" * (len(grid) + 1) + "|"]
+    for sampler, config in chosen.items():
+        row = []
+        for c in grid:
+            v = found[sampler, c]
+            text = f"{100 * sum(v) / len(v):.2f}"
+            row.append(f"**{text}**" if c == config else text)
+        lines.append(f"| {sampler} | " + " | ".join(row) + " |")
+    sections[dataset] = lines
+    head = ["# MVGRL layers and batch size chosen by inner validation", "",
+            "Rule and grid: `benchmarks/select_mvgrl.py`. The chosen "
+            "configurations' 5-seed test accuracy is in `mvgrl_tu.md`.", ""]
+    with open(path, "w") as f:
+        f.write("\n".join(head + ["\n".join(s) + "\n"
+                                  for s in sections.values()]))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
