@@ -29,24 +29,11 @@ from torch_geometric.loader import DataLoader
 
 from pyg_prosampler import UniformBatchSampler
 from pyg_prosampler.cli import load_for
-from pyg_prosampler.linear_svm import NewtonLinearSVC
+from pyg_prosampler.linear_svm import NewtonLinearSVC, objective
 from pyg_prosampler.results import load_records, machine
 from pyg_prosampler.training import graph_labels, train_mvgrl
 
 OUT = os.path.join(os.path.dirname(__file__), "results", "svm_solver.json")
-
-
-def objective(model, x: np.ndarray, y: np.ndarray, c: float) -> float:
-    r"""LinearSVC's objective summed over its one-vs-rest problems."""
-    classes = model.classes_
-    targets = [classes[1]] if len(classes) == 2 else classes
-    total = 0.0
-    for k, cls in enumerate(targets):
-        s = np.where(y == cls, 1.0, -1.0)
-        w, b = model.coef_[k], model.intercept_[k]
-        hinge = np.maximum(0.0, 1.0 - s * (x @ w + b))
-        total += 0.5 * (w @ w + b * b) + c * float(hinge @ hinge)
-    return float(total)
 
 
 def main() -> None:

@@ -40,11 +40,14 @@ def run(dataset: str, sampler: str, config: Config, seeds: List[int],
                    env=env, check=True)
 
 
-def scores(dataset: str, seeds: List[int]) -> Dict[tuple, List[float]]:
-    r"""Inner accuracy of each (sampler, config) over the selection
-    seeds."""
+def scores(dataset: str, seeds: List[int],
+           records: List[dict] | None = None) -> Dict[tuple, List[float]]:
+    r"""Inner accuracy of each (sampler, config) over the selection seeds,
+    from :obj:`records` (default: those in ``mvgrl_select.json``)."""
+    if records is None:
+        records = load_records(os.path.join(RESULTS, "mvgrl_select.json"))
     out: Dict[tuple, List[float]] = defaultdict(list)
-    for r in load_records(os.path.join(RESULTS, "mvgrl_select.json")):
+    for r in records:
         if r["dataset"] == dataset and r["seed"] in seeds:
             config = (r["model_params"]["layers"], r["batch_size"])
             out[r["sampler"], config].append(r["inner_accuracy"])
@@ -67,7 +70,7 @@ def chosen_configs(dataset: str) -> Dict[str, Config]:
                                                     "mvgrl_select.json"))
                if r["dataset"] == dataset]
     seeds = sorted({r["seed"] for r in records})
-    found = scores(dataset, seeds)
+    found = scores(dataset, seeds, records)
     out = {}
     for sampler in sorted({r["sampler"] for r in records}):
         grid = [c for (s, c), v in found.items()

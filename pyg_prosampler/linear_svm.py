@@ -85,13 +85,11 @@ class NewtonLinearSVC(ClassifierMixin, BaseEstimator):
         c = float(self.C)
         w = np.zeros(xb.shape[1])
         z = np.zeros(xb.shape[0])  # z = xb @ w
-        g0 = None
+        g0 = 2 * c * np.linalg.norm(xb.T @ s)  # every sample active at 0
         for step in range(1, self.max_iter + 1):
             act = s * z < 1
             g = w + 2 * c * xb[act].T @ (z[act] - s[act])
-            g_norm = np.linalg.norm(g)
-            g0 = g_norm if g0 is None else g0
-            if g_norm <= self.tol * g0:
+            if np.linalg.norm(g) <= self.tol * g0:
                 return w, step - 1
             d = -self._newton_solve(xb, act, g, c, gram)
             zd = xb @ d
@@ -128,6 +126,25 @@ class NewtonLinearSVC(ClassifierMixin, BaseEstimator):
         idx = ((scores > 0).astype(int) if scores.ndim == 1
                else scores.argmax(1))
         return self.classes_[idx]
+
+
+def objective(model: NewtonLinearSVC, X: np.ndarray, y: np.ndarray,
+              C: float) -> float:
+    r"""The fitted :obj:`model`'s value of the objective above on
+    :obj:`(X, y)`, summed over its one-vs-rest problems; any estimator
+    with :obj:`classes_`, :obj:`coef_` and :obj:`intercept_` in
+    :class:`~sklearn.svm.LinearSVC`'s layout can be passed."""
+    x = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y).reshape(-1)
+    classes = model.classes_
+    targets = [classes[1]] if len(classes) == 2 else classes
+    total = 0.0
+    for k, cls in enumerate(targets):
+        s = np.where(y == cls, 1.0, -1.0)
+        w, b = model.coef_[k], model.intercept_[k]
+        hinge = np.maximum(0.0, 1.0 - s * (x @ w + b))
+        total += 0.5 * (w @ w + b * b) + C * float(hinge @ hinge)
+    return float(total)
 
 
 def _line_search(w: np.ndarray, z: np.ndarray, d: np.ndarray, zd: np.ndarray,

@@ -9,6 +9,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.svm import LinearSVC
 
 from pyg_prosampler.linear_svm import NewtonLinearSVC, _line_search
+from pyg_prosampler.linear_svm import objective as fast_objective
 
 
 def objective(model, x, y, c):
@@ -68,6 +69,19 @@ def test_optimal_where_liblinear_stops_early():
     grad = w + 2 * c * xb[act].T @ (xb[act] @ w - s[act])
     grad0 = 2 * c * np.linalg.norm(xb.T @ s)
     assert np.linalg.norm(grad) <= 1e-7 * grad0
+
+
+@pytest.mark.parametrize("num_classes", [2, 3])
+def test_objective_matches_loop_formula(num_classes):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(30, 4))
+    y = rng.integers(num_classes, size=30)
+    model = NewtonLinearSVC(C=2.0, max_iter=2)
+    with warnings.catch_warnings():  # any point will do, not the optimum
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x, y)
+    assert fast_objective(model, x, y, 2.0) == pytest.approx(
+        objective(model, x, y, 2.0), rel=1e-12)
 
 
 def test_line_search_is_exact():
