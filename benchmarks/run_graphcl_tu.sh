@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Fills benchmarks/results/graphcl_tu.json. Resumable: configurations and
 # seeds already in the file are skipped, so re-run it until the table is full.
-#   bash benchmarks/run_graphcl_tu.sh infonce|reweighted [DATASET ...]
+#   [SEEDS="0 1 2 3 4"] [SAMPLERS="uniform prosampler knn"] \
+#       bash benchmarks/run_graphcl_tu.sh infonce|reweighted [DATASET ...]
+# (SEEDS and SAMPLERS narrow a run, e.g. seed 0 of COLLAB first; the
+# reweighted mode never runs knn.)
 # infonce: GraphCL x {uniform, knn, prosampler} with NT-Xent;
 # reweighted: {uniform, prosampler} x {DCL, HCL}.
 # 5 seeds, 20 epochs, batch 128, lr 0.01, one torch thread per run (two
@@ -15,21 +18,24 @@ cd "$(dirname "$0")/.."
 MIRROR=${PYG_PROSAMPLER_TU_MIRROR:-../shared/data/TU}
 OUT=benchmarks/results/graphcl_tu.json
 export OMP_NUM_THREADS=1
+SEEDS=${SEEDS:-"0 1 2 3 4"}
+SAMPLERS=${SAMPLERS:-"uniform prosampler knn"}
 MODE=$1; shift
 SETS=("$@")
 [ ${#SETS[@]} -gt 0 ] || SETS=(MUTAG PROTEINS IMDB-BINARY IMDB-MULTI NCI1 REDDIT-BINARY COLLAB)
 run() {
   .venv/bin/python -m pyg_prosampler graphcl --tu-mirror "$MIRROR" \
-    --out "$OUT" --seeds 0 1 2 3 4 --epochs 20 --batch-size 128 \
+    --out "$OUT" --seeds $SEEDS --epochs 20 --batch-size 128 \
     --lr 0.01 --num-neighbors 100 --num-candidates 1000 --restart-prob 0.1 \
     --refresh-every 100 --warmup-epochs 1 --quiet "$@"
 }
 for ds in "${SETS[@]}"; do
   if [ "$MODE" = infonce ]; then
-    for s in uniform prosampler knn; do run --dataset "$ds" --sampler $s --loss infonce; done
+    for s in $SAMPLERS; do run --dataset "$ds" --sampler $s --loss infonce; done
   else
     for l in dcl hcl; do
-      for s in uniform prosampler; do run --dataset "$ds" --sampler $s --loss $l; done
+      for s in $SAMPLERS; do
+        [ "$s" = knn ] || run --dataset "$ds" --sampler $s --loss $l; done
     done
   fi
 done
