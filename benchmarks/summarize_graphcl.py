@@ -9,7 +9,7 @@ import os
 import sys
 from collections import defaultdict
 
-from pyg_prosampler.evaluate import mean_std
+from pyg_prosampler.evaluate import mean_std, paired_difference
 from pyg_prosampler.plots import plot_results
 from pyg_prosampler.results import load_records
 
@@ -42,15 +42,31 @@ PAPER = {  # REFERENCE.md section 3, accuracy %, mean ± std over 5 seeds
                             (79.17, .27)],
 }
 NAMES = {"infonce": "GraphCL", "dcl": "DCL", "hcl": "HCL"}
+PAIRED_NOTE = ("Accuracy points, mean over the seeds both ran [95 % "
+               "Student-t interval of the paired differences], then the "
+               "seeds where the first is at or above the second; same "
+               "seed = same initialisation and SVM folds.")
+
+
+def paired_cell(a: dict, b: dict) -> str:
+    r"""``paired_difference`` of two ``{seed: accuracy %}`` maps as a
+    table cell."""
+    if not set(a) & set(b):
+        return "–"
+    r = paired_difference(a, b)
+    return (f"{r['mean']:+.2f} [{r['low']:+.2f}, {r['high']:+.2f}] "
+            f"({r['wins']}/{r['n']})")
 
 
 def main(path: str = os.path.join(HERE, "graphcl_tu.json")) -> None:
     records = load_records(path)
     cells = defaultdict(list)
+    by_seed = defaultdict(dict)
     times = defaultdict(list)
     for r in records:
         key = (r["sampler"], r["loss"], r["dataset"])
         cells[key].append(100 * r["accuracy"])
+        by_seed[key][r["seed"]] = 100 * r["accuracy"]
         logs = r["epoch_logs"]
         times[key].append((
             sum(e["train_seconds"] for e in logs) / len(logs),
@@ -75,6 +91,14 @@ def main(path: str = os.path.join(HERE, "graphcl_tu.json")) -> None:
         lines.append(f"| {label} (ours) | " + " | ".join(ours) + " |")
         lines.append(f"| {label} *paper* | " + " | ".join(
             f"{m:.2f}±{s:.2f}" for m, s in paper) + " |")
+    lines += ["", "ProSampler minus uniform, paired by seed. " + PAIRED_NOTE,
+              "", "| loss | " + " | ".join(SHORT) + " |",
+              "|---" * (len(SETS) + 1) + "|"]
+    for loss in NAMES:
+        lines.append(f"| {NAMES[loss]} | " + " | ".join(
+            paired_cell(by_seed[("prosampler", loss, ds)],
+                        by_seed[("uniform", loss, ds)])
+            for ds in SETS) + " |")
     lines += ["", "Seconds per epoch (mean over seeds): training / "
               "sampling / graph rebuilding; overhead = (sampling + "
               "rebuilding) / uniform's epoch time.", "",

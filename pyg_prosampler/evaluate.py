@@ -4,10 +4,11 @@ cross-validation."""
 from __future__ import annotations
 
 import warnings
-from typing import Dict, Sequence
+from typing import Dict, Mapping, Sequence
 
 import numpy as np
 import torch
+from scipy.stats import t as student_t
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.svm import SVC
@@ -152,3 +153,42 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
     seeds."""
     t = torch.tensor(list(values), dtype=torch.float64)
     return float(t.mean()), float(t.std(unbiased=False))
+
+
+def paired_difference(a: Mapping[int, float], b: Mapping[int, float],
+                      confidence: float = 0.95) -> dict:
+    r"""Difference :obj:`a - b` of two methods run with the same seeds
+    (same initialisations and SVM splits), paired by seed: mean and
+    Student-t confidence interval, so that "at or above" can be read off
+    as "interval not below zero".
+
+    .. code-block:: python
+
+        res = paired_difference({0: 0.87, 1: 0.88}, {0: 0.86, 1: 0.86})
+        res["mean"], res["low"], res["high"], res["wins"]
+
+    Args:
+        a (Mapping[int, float]): Accuracy per seed of the first method.
+        b (Mapping[int, float]): Accuracy per seed of the second one.
+        confidence (float, optional): Coverage of the interval.
+            (default: :obj:`0.95`)
+
+    Returns:
+        :obj:`{"mean", "low", "high", "n", "wins"}` over the seeds both
+        hold (:obj:`wins`: seeds where :obj:`a >= b`); the interval is
+        infinite for one seed.
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    seeds = sorted(set(a) & set(b))
+    if not seeds:
+        raise ValueError("no seed in common: run both methods with the "
+                         "same seeds")
+    d = np.array([a[s] - b[s] for s in seeds], dtype=np.float64)
+    mean = float(d.mean())
+    half = np.inf
+    if len(d) > 1:
+        sem = d.std(ddof=1) / np.sqrt(len(d))
+        half = float(student_t.ppf((1 + confidence) / 2, len(d) - 1) * sem)
+    return {"mean": mean, "low": mean - half, "high": mean + half,
+            "n": len(d), "wins": int((d >= 0).sum())}
