@@ -164,7 +164,8 @@ def mvgrl_table() -> List[str]:
                         by_seed[("uniform", ds, 4, 128)])
             for ds in sets) + " |")
     lines += ["", "How hard the batches were, fixed configuration: mean "
-              "in-batch cosine of the graph embeddings / fraction of "
+              "in-batch cosine of the embeddings fed to the sampler / "
+              "fraction of "
               "same-class pairs (the false-negative proxy; labels used for "
               "this log only), mean over epochs 2-20 (after the "
               "samplers' warm-up epoch, uniform alike) and the seeds.", "",
