@@ -8,8 +8,8 @@ not beat this has not shown it learned more than the size.
         --datasets MUTAG IMDB-BINARY IMDB-MULTI
 
 Writes ``benchmarks/results/size_baseline.json`` (one record per data set,
-feature set and classifier, mean and std over the seeds) and prints a
-table.
+feature set and classifier, mean and std over the seeds; the records of
+data sets not named on this run are kept) and prints a table.
 """
 from __future__ import annotations
 
@@ -64,9 +64,20 @@ def main() -> None:
                       f"{100 * r['accuracy']:6.2f} ± "
                       f"{100 * r['accuracy_std']:.2f}  "
                       f"(majority {100 * majority:.2f})")
+    command = "python " + " ".join(sys.argv)
+    for r in rows:
+        r["command"] = command
+    kept = []
+    if os.path.exists(OUT):
+        with open(OUT) as f:
+            old = json.load(f)
+        for r in old["records"]:  # older files kept the command on top
+            r.setdefault("command", old.get("command"))
+            if r["dataset"] not in args.datasets:
+                kept.append(r)
     with open(OUT, "w") as f:
-        json.dump({"command": "python " + " ".join(sys.argv),
-                   "machine": machine(), "records": rows}, f, indent=1)
+        json.dump({"machine": machine(), "records": kept + rows}, f,
+                  indent=1)
 
 
 if __name__ == "__main__":
