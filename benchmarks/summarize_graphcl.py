@@ -48,6 +48,23 @@ PAIRED_NOTE = ("Accuracy points, mean over the seeds both ran [95 % "
                "seed = same initialisation and SVM folds.")
 
 
+HARDNESS_NOTE = ("mean in-batch cosine of the embeddings fed to the "
+                 "sampler / fraction of same-class pairs (the "
+                 "false-negative proxy; labels used for this log only), "
+                 "mean over epochs 2-20 (after the samplers' warm-up "
+                 "epoch, uniform alike) and the seeds.")
+
+
+def hardness_cell(records: list) -> str:
+    r"""Mean cosine / same-class fraction of some runs' epoch logs, the
+    first (warm-up) epoch left out, as a table cell."""
+    if not records:
+        return "–"
+    logs = [e for r in records for e in r["epoch_logs"][1:]]
+    return (f"{sum(e['mean_cosine'] for e in logs) / len(logs):.3f} / "
+            f"{sum(e['same_class'] for e in logs) / len(logs):.3f}")
+
+
 def paired_cell(a: dict, b: dict) -> str:
     r"""``paired_difference`` of two ``{seed: accuracy %}`` maps as a
     table cell."""
@@ -62,11 +79,13 @@ def main(path: str = os.path.join(HERE, "graphcl_tu.json")) -> None:
     records = load_records(path)
     cells = defaultdict(list)
     by_seed = defaultdict(dict)
+    runs = defaultdict(list)
     times = defaultdict(list)
     for r in records:
         key = (r["sampler"], r["loss"], r["dataset"])
         cells[key].append(100 * r["accuracy"])
         by_seed[key][r["seed"]] = 100 * r["accuracy"]
+        runs[key].append(r)
         logs = r["epoch_logs"]
         times[key].append((
             sum(e["train_seconds"] for e in logs) / len(logs),
@@ -99,6 +118,14 @@ def main(path: str = os.path.join(HERE, "graphcl_tu.json")) -> None:
             paired_cell(by_seed[("prosampler", loss, ds)],
                         by_seed[("uniform", loss, ds)])
             for ds in SETS) + " |")
+    lines += ["", "How hard the batches were: " + HARDNESS_NOTE, "",
+              "| method | " + " | ".join(SHORT) + " |",
+              "|---" * (len(SETS) + 1) + "|"]
+    for sampler, loss in PAPER:
+        label = NAMES[loss] + ("" if sampler == "uniform" else
+                               f" + {sampler}")
+        lines.append(f"| {label} | " + " | ".join(
+            hardness_cell(runs[(sampler, loss, ds)]) for ds in SETS) + " |")
     lines += ["", "Seconds per epoch (mean over seeds): training / "
               "sampling / graph rebuilding; overhead = (sampling + "
               "rebuilding) / uniform's epoch time.", "",

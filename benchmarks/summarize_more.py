@@ -15,7 +15,12 @@ from collections import defaultdict
 from typing import Dict, List, Tuple
 
 from select_mvgrl import chosen_configs
-from summarize_graphcl import PAIRED_NOTE, paired_cell
+from summarize_graphcl import (
+    HARDNESS_NOTE,
+    PAIRED_NOTE,
+    hardness_cell,
+    paired_cell,
+)
 
 from pyg_prosampler.evaluate import mean_std
 from pyg_prosampler.results import load_records
@@ -110,17 +115,14 @@ def mvgrl_table() -> List[str]:
     acc: Dict[tuple, List[float]] = defaultdict(list)
     sec: Dict[tuple, List[float]] = defaultdict(list)
     by_seed: Dict[tuple, Dict[int, float]] = defaultdict(dict)
-    hard: Dict[tuple, List[tuple]] = defaultdict(list)
+    runs: Dict[tuple, List[dict]] = defaultdict(list)
     for r in records:
         key = (r["sampler"], r["dataset"], r["model_params"]["layers"],
                r["batch_size"])
         acc[key].append(100 * r["accuracy"])
         sec[key].append(epoch_seconds(r))
         by_seed[key][r["seed"]] = 100 * r["accuracy"]
-        logs = r["epoch_logs"][1:]  # after the runner's 1 warm-up epoch
-        hard[key].append((
-            sum(e["mean_cosine"] for e in logs) / len(logs),
-            sum(e["same_class"] for e in logs) / len(logs)))
+        runs[key].append(r)
     sets = [ds for ds in MVGRL_SETS if any(k[1] == ds for k in acc)]
     chosen = {ds: chosen_configs(ds) for ds in sets}
     lines = ["# MVGRL (JSD local-global loss) on TU: ours vs the paper", "",
@@ -163,21 +165,13 @@ def mvgrl_table() -> List[str]:
             paired_cell(by_seed[(sampler, ds, 4, 128)],
                         by_seed[("uniform", ds, 4, 128)])
             for ds in sets) + " |")
-    lines += ["", "How hard the batches were, fixed configuration: mean "
-              "in-batch cosine of the embeddings fed to the sampler / "
-              "fraction of "
-              "same-class pairs (the false-negative proxy; labels used for "
-              "this log only), mean over epochs 2-20 (after the "
-              "samplers' warm-up epoch, uniform alike) and the seeds.", "",
-              "| sampler | " + " | ".join(sets) + " |",
+    lines += ["", "How hard the batches were, fixed configuration: "
+              + HARDNESS_NOTE, "", "| sampler | " + " | ".join(sets) + " |",
               "|---" * (len(sets) + 1) + "|"]
     for sampler in ("uniform", "knn", "prosampler"):
-        row = []
-        for ds in sets:
-            h = hard.get((sampler, ds, 4, 128))
-            row.append(f"{sum(x[0] for x in h) / len(h):.3f} / "
-                       f"{sum(x[1] for x in h) / len(h):.3f}" if h else "–")
-        lines.append(f"| {sampler} | " + " | ".join(row) + " |")
+        lines.append(f"| {sampler} | " + " | ".join(
+            hardness_cell(runs.get((sampler, ds, 4, 128), []))
+            for ds in sets) + " |")
     return lines
 
 
