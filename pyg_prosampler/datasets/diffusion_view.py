@@ -49,8 +49,9 @@ class DiffusionViewDataset(Dataset):
         if saved is None:
             saved = self._compute()
             os.makedirs(osp.dirname(osp.abspath(cache)), exist_ok=True)
-            torch.save(saved, cache + ".tmp")
-            os.replace(cache + ".tmp", cache)
+            tmp = f"{cache}.{os.getpid()}.tmp"  # runs may share a cache
+            torch.save(saved, tmp)
+            os.replace(tmp, cache)
         self.edge_index = saved["edge_index"]
         self.edge_weight = saved["edge_weight"]
         self.ptr = saved["ptr"]
