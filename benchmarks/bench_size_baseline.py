@@ -9,7 +9,8 @@ not beat this has not shown it learned more than the size.
 
 Writes ``benchmarks/results/size_baseline.json`` (one record per data set,
 feature set and classifier, mean and std over the seeds; the records of
-data sets not named on this run are kept) and prints a table.
+other data sets are kept; each data set is saved when done) and prints a
+table.
 """
 from __future__ import annotations
 
@@ -43,11 +44,12 @@ def main() -> None:
     p.add_argument("--tu-mirror", default="../shared/data/TU")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     args = p.parse_args()
-    rows = []
+    command = "python " + " ".join(sys.argv)
     for name in args.datasets:
         ds = load_tu(name, "data/TU", args.tu_mirror)
         y = graph_labels(ds).numpy()
         majority = float(np.bincount(y).max() / len(y))
+        rows = []
         for feats, x in size_features(ds).items():
             for linear in (False, True):
                 accs = [svm_accuracy(x, y, seed=s, linear=linear)["accuracy"]
@@ -58,27 +60,30 @@ def main() -> None:
                     "accuracy": float(np.mean(accs)),
                     "accuracy_std": float(np.std(accs)),
                     "seeds": args.seeds, "majority": majority,
+                    "command": command,
                 })
                 r = rows[-1]
                 print(f"{name:12s} {feats:12s} {r['classifier']:6s} "
                       f"{100 * r['accuracy']:6.2f} ± "
                       f"{100 * r['accuracy_std']:.2f}  "
-                      f"(majority {100 * majority:.2f})")
-    command = "python " + " ".join(sys.argv)
-    for r in rows:
-        r["command"] = command
+                      f"(majority {100 * majority:.2f})", flush=True)
+        save(name, rows)
+
+
+def save(dataset: str, rows: list) -> None:
+    r"""Replaces :obj:`dataset`'s records in ``size_baseline.json`` by
+    :obj:`rows`, keeping the other data sets'."""
     kept = []
     if os.path.exists(OUT):
         with open(OUT) as f:
             old = json.load(f)
         for r in old["records"]:  # older files kept the command on top
             r.setdefault("command", old.get("command"))
-            if r["dataset"] not in args.datasets:
+            if r["dataset"] != dataset:
                 kept.append(r)
     with open(OUT, "w") as f:
         json.dump({"machine": machine(), "records": kept + rows}, f,
                   indent=1)
-
 
 if __name__ == "__main__":
     main()
