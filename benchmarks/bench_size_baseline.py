@@ -85,5 +85,6 @@ def save(dataset: str, rows: list) -> None:
         json.dump({"machine": machine(), "records": kept + rows}, f,
                   indent=1)
 
+
 if __name__ == "__main__":
     main()

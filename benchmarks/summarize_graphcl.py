@@ -46,8 +46,6 @@ PAIRED_NOTE = ("Accuracy points, mean over the seeds both ran [95 % "
                "Student-t interval of the paired differences], then the "
                "seeds where the first is at or above the second; same "
                "seed = same initialisation and SVM folds.")
-
-
 HARDNESS_NOTE = ("mean in-batch cosine of the embeddings fed to the "
                  "sampler / fraction of same-class pairs (the "
                  "false-negative proxy; labels used for this log only), "
@@ -65,9 +63,10 @@ def hardness_cell(records: list) -> str:
             f"{sum(e['same_class'] for e in logs) / len(logs):.3f}")
 
 
-def paired_cell(a: dict, b: dict) -> str:
-    r"""``paired_difference`` of two ``{seed: accuracy %}`` maps as a
-    table cell."""
+def paired_cell(a: list, b: list) -> str:
+    r"""``paired_difference`` of two methods' runs (records), accuracy in
+    points, as a table cell."""
+    a, b = ({r["seed"]: 100 * r["accuracy"] for r in runs} for runs in (a, b))
     if not set(a) & set(b):
         return "–"
     r = paired_difference(a, b)
@@ -78,13 +77,11 @@ def paired_cell(a: dict, b: dict) -> str:
 def main(path: str = os.path.join(HERE, "graphcl_tu.json")) -> None:
     records = load_records(path)
     cells = defaultdict(list)
-    by_seed = defaultdict(dict)
     runs = defaultdict(list)
     times = defaultdict(list)
     for r in records:
         key = (r["sampler"], r["loss"], r["dataset"])
         cells[key].append(100 * r["accuracy"])
-        by_seed[key][r["seed"]] = 100 * r["accuracy"]
         runs[key].append(r)
         logs = r["epoch_logs"]
         times[key].append((
@@ -115,8 +112,8 @@ def main(path: str = os.path.join(HERE, "graphcl_tu.json")) -> None:
               "|---" * (len(SETS) + 1) + "|"]
     for loss in NAMES:
         lines.append(f"| {NAMES[loss]} | " + " | ".join(
-            paired_cell(by_seed[("prosampler", loss, ds)],
-                        by_seed[("uniform", loss, ds)])
+            paired_cell(runs[("prosampler", loss, ds)],
+                        runs[("uniform", loss, ds)])
             for ds in SETS) + " |")
     lines += ["", "How hard the batches were: " + HARDNESS_NOTE, "",
               "| method | " + " | ".join(SHORT) + " |",
