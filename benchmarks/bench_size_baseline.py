@@ -77,10 +77,7 @@ def save(dataset: str, rows: list) -> None:
     if os.path.exists(OUT):
         with open(OUT) as f:
             old = json.load(f)
-        for r in old["records"]:  # older files kept the command on top
-            r.setdefault("command", old.get("command"))
-            if r["dataset"] != dataset:
-                kept.append(r)
+        kept = [r for r in old["records"] if r["dataset"] != dataset]
     with open(OUT, "w") as f:
         json.dump({"machine": machine(), "records": kept + rows}, f,
                   indent=1)

@@ -53,6 +53,10 @@ HARDNESS_NOTE = ("mean in-batch cosine of the embeddings fed to the "
                  "epoch, uniform alike) and the seeds.")
 
 
+def label(sampler: str, loss: str) -> str:
+    return NAMES[loss] + ("" if sampler == "uniform" else f" + {sampler}")
+
+
 def hardness_cell(records: list) -> str:
     r"""Mean cosine / same-class fraction of some runs' epoch logs, the
     first (warm-up) epoch left out, as a table cell."""
@@ -76,12 +80,10 @@ def paired_cell(a: list, b: list) -> str:
 
 def main(path: str = os.path.join(HERE, "graphcl_tu.json")) -> None:
     records = load_records(path)
-    cells = defaultdict(list)
     runs = defaultdict(list)
     times = defaultdict(list)
     for r in records:
         key = (r["sampler"], r["loss"], r["dataset"])
-        cells[key].append(100 * r["accuracy"])
         runs[key].append(r)
         logs = r["epoch_logs"]
         times[key].append((
@@ -94,18 +96,17 @@ def main(path: str = os.path.join(HERE, "graphcl_tu.json")) -> None:
              "| method | " + " | ".join(SHORT) + " |",
              "|---" * (len(SETS) + 1) + "|"]
     for (sampler, loss), paper in PAPER.items():
-        label = NAMES[loss] + ("" if sampler == "uniform" else
-                               f" + {sampler}")
+        name = label(sampler, loss)
         ours = []
         for ds in SETS:
-            accs = cells.get((sampler, loss, ds))
+            accs = [100 * r["accuracy"] for r in runs[(sampler, loss, ds)]]
             if accs:
                 m, s = mean_std(accs)
                 ours.append(f"{m:.2f}±{s:.2f} (n={len(accs)})")
             else:
                 ours.append("–")
-        lines.append(f"| {label} (ours) | " + " | ".join(ours) + " |")
-        lines.append(f"| {label} *paper* | " + " | ".join(
+        lines.append(f"| {name} (ours) | " + " | ".join(ours) + " |")
+        lines.append(f"| {name} *paper* | " + " | ".join(
             f"{m:.2f}±{s:.2f}" for m, s in paper) + " |")
     lines += ["", "ProSampler minus uniform, paired by seed. " + PAIRED_NOTE,
               "", "| loss | " + " | ".join(SHORT) + " |",
@@ -119,9 +120,7 @@ def main(path: str = os.path.join(HERE, "graphcl_tu.json")) -> None:
               "| method | " + " | ".join(SHORT) + " |",
               "|---" * (len(SETS) + 1) + "|"]
     for sampler, loss in PAPER:
-        label = NAMES[loss] + ("" if sampler == "uniform" else
-                               f" + {sampler}")
-        lines.append(f"| {label} | " + " | ".join(
+        lines.append(f"| {label(sampler, loss)} | " + " | ".join(
             hardness_cell(runs[(sampler, loss, ds)]) for ds in SETS) + " |")
     lines += ["", "Seconds per epoch (mean over seeds): training / "
               "sampling / graph rebuilding; overhead = (sampling + "

@@ -37,6 +37,7 @@ METHODS = [  # (label, sampler, negatives, ring pool)
 ]
 MVGRL_SETS = ["MUTAG", "IMDB-BINARY", "IMDB-MULTI", "REDDIT-BINARY",
               "PROTEINS", "NCI1"]
+FIXED = (4, 128)  # run_mvgrl_tu.sh's default layers and batch size
 MVGRL_PAPER = {  # REFERENCE.md section 3, accuracy %, mean ± std
     "uniform": {"MUTAG": "89.70±1.10", "IMDB-BINARY": "74.20±0.70",
                 "IMDB-MULTI": "51.20±0.50", "REDDIT-BINARY": "84.50±0.60"},
@@ -112,16 +113,12 @@ def negatives_table() -> List[str]:
 
 def mvgrl_table() -> List[str]:
     records = load_records(os.path.join(HERE, "mvgrl_tu.json"))
-    acc: Dict[tuple, List[float]] = defaultdict(list)
-    sec: Dict[tuple, List[float]] = defaultdict(list)
     runs: Dict[tuple, List[dict]] = defaultdict(list)
     for r in records:
         key = (r["sampler"], r["dataset"], r["model_params"]["layers"],
                r["batch_size"])
-        acc[key].append(100 * r["accuracy"])
-        sec[key].append(epoch_seconds(r))
         runs[key].append(r)
-    sets = [ds for ds in MVGRL_SETS if any(k[1] == ds for k in acc)]
+    sets = [ds for ds in MVGRL_SETS if any(k[1] == ds for k in runs)]
     chosen = {ds: chosen_configs(ds) for ds in sets}
     lines = ["# MVGRL (JSD local-global loss) on TU: ours vs the paper", "",
              "Accuracy % (10-fold linear SVM on the sum of both views' "
@@ -139,16 +136,16 @@ def mvgrl_table() -> List[str]:
         for kind in ("fixed", "selected"):
             row, times = [], []
             for ds in sets:
-                config = ((4, 128) if kind == "fixed"
+                config = (FIXED if kind == "fixed"
                           else chosen[ds].get(sampler))
-                key = (sampler, ds) + config if config else None
-                text = cell(acc.get(key, []))
+                found = runs.get((sampler, ds) + config, []) if config else []
+                text = cell([100 * r["accuracy"] for r in found])
                 if kind == "selected" and config:
                     text += f" [{config[0]}, {config[1]}]"
                 paper = MVGRL_PAPER.get(sampler, {}).get(ds)
                 row.append(text + (f" ({paper})" if paper else ""))
-                if key in sec:
-                    v = sec[key]
+                if found:
+                    v = [epoch_seconds(r) for r in found]
                     times.append(f"{ds} {sum(v) / len(v):.1f}")
             if kind == "selected" and not any(chosen[ds].get(sampler)
                                               for ds in sets):
@@ -160,15 +157,15 @@ def mvgrl_table() -> List[str]:
               "|---" * (len(sets) + 1) + "|"]
     for sampler in ("knn", "prosampler"):
         lines.append(f"| {sampler} | " + " | ".join(
-            paired_cell(runs[(sampler, ds, 4, 128)],
-                        runs[("uniform", ds, 4, 128)])
+            paired_cell(runs[(sampler, ds) + FIXED],
+                        runs[("uniform", ds) + FIXED])
             for ds in sets) + " |")
     lines += ["", "How hard the batches were, fixed configuration: "
               + HARDNESS_NOTE, "", "| sampler | " + " | ".join(sets) + " |",
               "|---" * (len(sets) + 1) + "|"]
     for sampler in ("uniform", "knn", "prosampler"):
         lines.append(f"| {sampler} | " + " | ".join(
-            hardness_cell(runs.get((sampler, ds, 4, 128), []))
+            hardness_cell(runs.get((sampler, ds) + FIXED, []))
             for ds in sets) + " |")
     return lines
 
