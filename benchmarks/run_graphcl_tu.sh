@@ -12,11 +12,15 @@
 # Knobs are fixed up front, never tuned on test folds: the paper code's
 # defaults, M = 1000 candidates (the exact kNN graph when N <= 1001),
 # K = min(100, N - 1) neighbours, restart probability 0.1, graph rebuilt
-# every 100 steps, 1 warm-up epoch.
+# every 100 steps, 1 warm-up epoch.  OUT, CANDIDATES and RESTART override
+# the results file, M and the restart probability; that is how
+# benchmarks/select_graphcl.py runs its inner-validation grid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MIRROR=${PYG_PROSAMPLER_TU_MIRROR:-../shared/data/TU}
-OUT=benchmarks/results/graphcl_tu.json
+OUT=${OUT:-benchmarks/results/graphcl_tu.json}
+CANDIDATES=${CANDIDATES:-1000}
+RESTART=${RESTART:-0.1}
 export OMP_NUM_THREADS=1
 SEEDS=${SEEDS:-"0 1 2 3 4"}
 SAMPLERS=${SAMPLERS:-"uniform prosampler knn"}
@@ -26,8 +30,8 @@ SETS=("$@")
 run() {
   .venv/bin/python -m pyg_prosampler graphcl --tu-mirror "$MIRROR" \
     --out "$OUT" --seeds $SEEDS --epochs 20 --batch-size 128 \
-    --lr 0.01 --num-neighbors 100 --num-candidates 1000 --restart-prob 0.1 \
-    --refresh-every 100 --warmup-epochs 1 --quiet "$@"
+    --lr 0.01 --num-neighbors 100 --num-candidates "$CANDIDATES" \
+    --restart-prob "$RESTART" --refresh-every 100 --warmup-epochs 1 --quiet "$@"
 }
 for ds in "${SETS[@]}"; do
   if [ "$MODE" = infonce ]; then

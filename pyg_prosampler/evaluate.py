@@ -53,9 +53,11 @@ def svm_accuracy(
     Returns:
         :obj:`{"accuracy": mean over folds, "accuracy_std_folds": std,
         "inner_accuracy": mean over folds of the chosen C's inner
-        cross-validation accuracy}` as fractions in :obj:`[0, 1]`.  The
-        last one sees only training splits, so model choices may be made
-        on it without touching the test folds.
+        cross-validation accuracy, "fold_accuracies",
+        "fold_inner_accuracies"}` as fractions in :obj:`[0, 1]`, the last
+        two per outer fold.  A fold's inner accuracy sees only that fold's
+        training split, so :func:`nested_choice` can choose a model per
+        fold without touching its test split.
     """
     x = _numpy(embeddings).astype(np.float64)
     y = _numpy(labels).reshape(-1)
@@ -78,7 +80,47 @@ def svm_accuracy(
         scores.append(float((search.predict(x[test]) == y[test]).mean()))
     return {"accuracy": float(np.mean(scores)),
             "accuracy_std_folds": float(np.std(scores)),
-            "inner_accuracy": float(np.mean(inner_scores))}
+            "inner_accuracy": float(np.mean(inner_scores)),
+            "fold_accuracies": scores,
+            "fold_inner_accuracies": inner_scores}
+
+
+def nested_choice(inner: Sequence[Sequence[float]],
+                  test: Sequence[Sequence[float]]) -> dict:
+    r"""Model selection nested in the outer folds: in each outer fold the
+    configuration with the highest inner (training-split) accuracy is
+    chosen and scored on that fold's test split, so no label of a test
+    split enters the choice that is scored on it.  Choosing one
+    configuration for all folds by the mean inner accuracy would not have
+    that property: every graph lies in the training split of nine folds.
+
+    .. code-block:: python
+
+        # rows: configurations, columns: outer folds (same seed, so the
+        # same splits), from svm_accuracy's fold lists
+        res = nested_choice([r["fold_inner_accuracies"] for r in runs],
+                            [r["fold_accuracies"] for r in runs])
+        res["accuracy"], res["choices"]
+
+    Args:
+        inner (Sequence[Sequence[float]]): :obj:`[configs, folds]` inner
+            accuracies.
+        test (Sequence[Sequence[float]]): :obj:`[configs, folds]` test
+            accuracies on the same folds.
+
+    Returns:
+        :obj:`{"accuracy": mean over folds of the chosen configuration's
+        test accuracy, "choices": index of the chosen configuration per
+        fold}`; ties go to the configuration listed first.
+    """
+    a, b = np.asarray(inner, dtype=np.float64), np.asarray(test,
+                                                           dtype=np.float64)
+    if a.ndim != 2 or a.shape != b.shape or a.size == 0:
+        raise ValueError(f"inner {a.shape} and test {b.shape} must both be "
+                         f"[configs, folds] and non-empty")
+    choices = a.argmax(axis=0)  # first maximum: ties to the earlier config
+    return {"accuracy": float(b[choices, np.arange(a.shape[1])].mean()),
+            "choices": choices.tolist()}
 
 
 def linear_probe_rocauc(

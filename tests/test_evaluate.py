@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 import torch
 
-from pyg_prosampler.evaluate import mean_std, paired_difference, svm_accuracy
+from pyg_prosampler.evaluate import (
+    mean_std,
+    nested_choice,
+    paired_difference,
+    svm_accuracy,
+)
 
 
 def test_svm_separable_and_deterministic():
@@ -12,6 +17,10 @@ def test_svm_separable_and_deterministic():
     a = svm_accuracy(x, y, seed=0)
     b = svm_accuracy(x, y, seed=0)
     assert a == b and a["accuracy"] > 0.95
+    assert len(a["fold_accuracies"]) == len(a["fold_inner_accuracies"]) == 10
+    assert np.mean(a["fold_accuracies"]) == pytest.approx(a["accuracy"])
+    assert np.mean(a["fold_inner_accuracies"]) == pytest.approx(
+        a["inner_accuracy"])
     lin = svm_accuracy(x, y, seed=0, linear=True)
     assert lin["accuracy"] > 0.95
 
@@ -71,3 +80,16 @@ def test_paired_difference_covers_at_its_level():
                                 confidence=0.9)
         hits += res["low"] <= 0 <= res["high"]
     assert abs(hits / 2000 - 0.9) < 4 * 0.0067
+
+
+def test_nested_choice_scores_each_fold_by_its_inner_choice():
+    r"""Fold 0: config 1 has the best inner score, so its test score 0.5
+    counts although config 0 tests higher; fold 1: an inner tie goes to
+    config 0 (listed first)."""
+    inner = [[0.7, 0.9], [0.8, 0.9]]
+    test = [[0.9, 0.6], [0.5, 1.0]]
+    res = nested_choice(inner, test)
+    assert res["choices"] == [1, 0]
+    assert res["accuracy"] == pytest.approx((0.5 + 0.6) / 2)
+    with pytest.raises(ValueError, match="configs, folds"):
+        nested_choice([[0.5, 0.5]], [[0.5]])
