@@ -83,7 +83,14 @@ def main() -> None:
     for config in grid:
         run(args.dataset, "prosampler", config)
     pro, _ = runs_by_config(load_records(OUT), args.dataset, grid)
-    write_markdown(args.dataset, grid, pro, uniform_runs(args.dataset))
+    command = f"python benchmarks/select_graphcl.py --dataset {args.dataset}"
+    for flag in ("candidates", "restart_probs"):
+        values = getattr(args, flag)
+        if values != p.get_default(flag):
+            command += f" --{flag.replace('_', '-')} " + " ".join(
+                map(str, values))
+    write_markdown(command, args.dataset, grid, pro,
+                   uniform_runs(args.dataset))
 
 
 def uniform_runs(dataset: str) -> dict:
@@ -97,7 +104,7 @@ def uniform_runs(dataset: str) -> dict:
     return {}
 
 
-def write_markdown(dataset: str, grid: List[Config],
+def write_markdown(command: str, dataset: str, grid: List[Config],
                    pro: Dict[Config, dict], uniform: dict) -> None:
     chosen = {c: 0 for c in grid}
     selected = []  # one record-like dict per seed: the nested accuracy
@@ -110,8 +117,7 @@ def write_markdown(dataset: str, grid: List[Config],
         selected.append({"seed": seed, "accuracy": res["accuracy"]})
     folds = sum(chosen.values())
     lines = [f"## {dataset}", "",
-             f"Command: `python benchmarks/select_graphcl.py --dataset "
-             f"{dataset}`. Accuracy %, mean over seeds "
+             f"Command: `{command}`. Accuracy %, mean over seeds "
              f"{', '.join(map(str, SEEDS))}.", "",
              "| ProSampler M, restart prob. | inner accuracy | test "
              "accuracy (not used) | chosen in folds |", "|---|---|---|---|"]
