@@ -140,13 +140,15 @@ def train_for(args: argparse.Namespace, dataset, sampler, seed: int,
                   lr=args.lr, seed=seed, device=args.device, labels=labels,
                   progress=not args.quiet)
     if args.command == "graphcl":
-        model, logs = training.train_graphcl(dataset, sampler, **common)
+        model, logs = training.train_graphcl(dataset, sampler,
+                                             feed=args.feed, **common)
         res = training.evaluate_graphcl(model, dataset, seed, args.device,
                                         progress=not args.quiet)
     elif args.command == "ogb":
         from pyg_prosampler.evaluate import linear_probe_rocauc
 
-        model, logs = training.train_graphcl(dataset, sampler, **common)
+        model, logs = training.train_graphcl(dataset, sampler,
+                                             feed=args.feed, **common)
         z = training.embed_graphs(model, dataset, args.device)
         res = linear_probe_rocauc(z, dataset._data.y, dataset.get_idx_split(),
                                   args.dataset, seed)
@@ -198,6 +200,8 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
                    "temperature": args.temperature}
             if model_params is not None:
                 key["model_params"] = model_params
+            else:
+                key["feed"] = args.feed
             old = [r for r in existing if same_config(r, key)]
             if old:
                 print(f"{name} seed {seed}: already in {args.out}, skipped")
@@ -332,6 +336,15 @@ def add_training_args(p: argparse.ArgumentParser, losses: List[str],
     p.set_defaults(func=cmd_train)
 
 
+def add_feed_arg(p: argparse.ArgumentParser) -> None:
+    r"""GraphCL's choice of the embeddings fed to the sampler."""
+    p.add_argument("--feed", default="projection",
+                   choices=["projection", "encoder"],
+                   help="embeddings fed to the sampler: the projection "
+                        "head's (the loss's space, default) or the "
+                        "encoder's")
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m pyg_prosampler")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -345,6 +358,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                        "evaluation with a chosen sampler and loss")
     add_training_args(p, losses=["infonce", "dcl", "hcl"], lr=0.01,
                       out="results/graphcl.json")
+    add_feed_arg(p)
     p = sub.add_parser("mvgrl", help="MVGRL pre-training + LinearSVC "
                        "evaluation with a chosen sampler")
     add_training_args(p, losses=["jsd", "infonce"], lr=0.001,
@@ -361,6 +375,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                        "scaffold split)")
     add_training_args(p, losses=["infonce", "dcl", "hcl"], lr=0.01,
                       out="results/ogb.json")
+    add_feed_arg(p)
     p.add_argument("--ogb-mirror", default=None,
                    help="folder of ogbg_NAME.zip archives (else "
                         "$PYG_PROSAMPLER_OGB_MIRROR, else download)")

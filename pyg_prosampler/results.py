@@ -13,10 +13,10 @@ import torch
 
 IDENTITY = ("dataset", "method", "sampler", "loss", "seed", "epochs",
             "batch_size", "lr", "sampler_params", "model_params",
-            "negatives", "negatives_params", "temperature")
+            "negatives", "negatives_params", "temperature", "feed")
 # Values of identity fields in records written before the field existed.
 DEFAULTS = {"negatives": "inbatch", "negatives_params": {},
-            "temperature": 0.2}
+            "temperature": 0.2, "feed": "projection"}
 
 
 def load_records(path: str) -> List[Dict[str, Any]]:

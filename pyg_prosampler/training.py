@@ -35,6 +35,7 @@ def _forever(loader: ProximityLoader) -> Iterator[Any]:
 
 
 Step = Callable[[Batch], Tuple[Tensor, Tensor]]
+FEEDS = ("projection", "encoder")
 
 
 def fit(
@@ -188,6 +189,7 @@ def train_graphcl(
     lr: float = 0.01,
     temperature: float = 0.2,
     seed: int = 0,
+    feed: str = "projection",
     device: str | torch.device = "cpu",
     labels: Optional[Tensor] = None,
     progress: bool = True,
@@ -199,7 +201,9 @@ def train_graphcl(
 
     After each step the *projection* of the original graphs is fed to the
     sampler (:meth:`update`), as the reference code does: it is the space in
-    which the loss measures how hard a negative is.
+    which the loss measures how hard a negative is.  :obj:`feed="encoder"`
+    feeds the encoder's graph embeddings instead (the evaluated
+    representation), to compare the two.
 
     Args:
         dataset: PyG data set of graphs.
@@ -215,6 +219,9 @@ def train_graphcl(
         lr (float, optional): Adam learning rate. (default: 0.01)
         temperature (float, optional): Loss temperature. (default: 0.2)
         seed (int, optional): Seed of the model and augmentations.
+        feed (str, optional): Embeddings fed to the sampler,
+            :obj:`"projection"` or :obj:`"encoder"`.
+            (default: :obj:`"projection"`)
         device (str, optional): Training device. (default: :obj:`"cpu"`)
         labels (torch.Tensor, optional): Graph labels, only to log the
             same-class pair fraction of the batches (never used to train).
@@ -223,6 +230,8 @@ def train_graphcl(
     Returns:
         The trained model and the per-epoch logs of :func:`fit`.
     """
+    if feed not in FEEDS:
+        raise ValueError(f"`feed` must be one of {FEEDS}, got {feed!r}")
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     model = GraphCL(dataset.num_features).to(device)
@@ -239,9 +248,10 @@ def train_graphcl(
     encode = reencoder(dataset, model, augmented, device)
 
     def step(batch: Batch) -> Tuple[Tensor, Tensor]:
-        _, z = model(batch.x, batch.edge_index, batch.batch,
+        g, z = model(batch.x, batch.edge_index, batch.batch,
                      batch.num_graphs)
-        return loss_fn(z, augmented(batch), batch.idx, encode), z
+        value = loss_fn(z, augmented(batch), batch.idx, encode)
+        return value, z if feed == "projection" else g
 
     logs = fit(model, dataset, sampler, step, epochs=epochs, lr=lr,
                device=device, labels=labels, progress=progress,

@@ -77,6 +77,38 @@ def test_negative_samplers_train_and_learn(mutag, negatives):
                       epochs=1, progress=False)
 
 
+@pytest.mark.parametrize("feed", ["projection", "encoder"])
+def test_feed_chooses_the_embeddings_the_sampler_sees(mutag, feed,
+                                                      monkeypatch):
+    r"""Every sampler update is the output, of the chosen kind, of the step's
+    forward pass on the original graphs (the first of its two passes)."""
+    from pyg_prosampler.models import GraphCL
+
+    outputs, updates = [], []
+    forward = GraphCL.forward
+
+    def spy_forward(self, *args, **kwargs):
+        out = forward(self, *args, **kwargs)
+        outputs.append(tuple(t.detach().clone() for t in out))
+        return out
+
+    class SpySampler(UniformBatchSampler):
+        def update(self, index, embeddings):
+            updates.append(embeddings.clone())
+            super().update(index, embeddings)
+
+    monkeypatch.setattr(GraphCL, "forward", spy_forward)
+    train_graphcl(mutag, SpySampler(188, 64), feed=feed, epochs=1,
+                  progress=False)
+    assert len(updates) == 3 and len(outputs) == 6  # 2 passes per step
+    kind = 0 if feed == "encoder" else 1
+    for step, z in enumerate(updates):
+        assert torch.equal(z, outputs[2 * step][kind])
+        assert not torch.equal(z, outputs[2 * step][1 - kind])
+    with pytest.raises(ValueError, match="feed"):
+        train_graphcl(mutag, UniformBatchSampler(188, 64), feed="head")
+
+
 def test_cli_appends_and_skips_records(tu_mirror, tmp_path, capsys):
     out = tmp_path / "res.json"
     args = ["graphcl", "--dataset", "MUTAG", "--root", str(tmp_path / "tu"),
@@ -98,6 +130,10 @@ def test_cli_appends_and_skips_records(tu_mirror, tmp_path, capsys):
     assert records[1]["negatives"] == "emc2"
     assert records[1]["negatives_params"] == {"gamma": 0.9, "burn_in": 0.5}
     assert "emc2" in capsys.readouterr().out
+    assert records[0]["feed"] == "projection"
+    main(args + ["--feed", "encoder"])  # another configuration: run
+    records = load_records(str(out))
+    assert len(records) == 3 and records[2]["feed"] == "encoder"
 
 
 def test_mvgrl_learns_above_majority_and_caches_views(mutag, tmp_path):
