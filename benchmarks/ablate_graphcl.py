@@ -95,7 +95,9 @@ def write_markdown(dataset: str) -> None:
                      uniform, "–"))
     for name, flags in VARIANTS.items():
         group = [r for r in runs if matches(r, flags)]
-        lines.append(row(name, group, uniform, paired_cell(group, default)))
+        if group:  # a variant not run yet gets no row
+            lines.append(row(name, group, uniform,
+                             paired_cell(group, default)))
     lines.append(row("*uniform*", uniform, [], "–"))
     write_section(os.path.join(RESULTS, "graphcl_ablation.md"),
                   ["# GraphCL + ProSampler: refresh interval and fed "
