@@ -28,10 +28,10 @@ import os
 import subprocess
 from typing import Dict, List, Tuple
 
-from select_mvgrl import write_section
+from select_mvgrl import nested_by_seed, write_section
 from summarize_graphcl import paired_cell
 
-from pyg_prosampler.evaluate import mean_std, nested_choice
+from pyg_prosampler.evaluate import mean_std
 from pyg_prosampler.results import load_records
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -106,15 +106,7 @@ def uniform_runs(dataset: str) -> dict:
 
 def write_markdown(command: str, dataset: str, grid: List[Config],
                    pro: Dict[Config, dict], uniform: dict) -> None:
-    chosen = {c: 0 for c in grid}
-    selected = []  # one record-like dict per seed: the nested accuracy
-    for seed in SEEDS:
-        runs = [pro[c][seed] for c in grid]
-        res = nested_choice([r["fold_inner_accuracies"] for r in runs],
-                            [r["fold_accuracies"] for r in runs])
-        for i in res["choices"]:
-            chosen[grid[i]] += 1
-        selected.append({"seed": seed, "accuracy": res["accuracy"]})
+    selected, chosen = nested_by_seed(pro, grid, SEEDS)
     folds = sum(chosen.values())
     lines = [f"## {dataset}", "",
              f"Command: `{command}`. Accuracy %, mean over seeds "

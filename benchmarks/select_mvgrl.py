@@ -75,8 +75,7 @@ def scores(dataset: str, seeds: List[int],
     out: Dict[tuple, List[float]] = defaultdict(list)
     for r in records:
         if r["dataset"] == dataset and r["seed"] in seeds:
-            config = (r["model_params"]["layers"], r["batch_size"])
-            out[r["sampler"], config].append(r["inner_accuracy"])
+            out[r["sampler"], config_of(r)].append(r["inner_accuracy"])
     return out
 
 
@@ -156,29 +155,43 @@ def write_markdown(dataset: str, found: Dict[tuple, List[float]],
                   MD_HEAD, dataset, lines)
 
 
-def nested_runs(records: List[dict], dataset: str, sampler: str,
-                grid: List[Config]) -> Tuple[List[dict], Dict[Config, int]]:
-    r"""Per seed of :obj:`NESTED_SEEDS`, :obj:`sampler`'s accuracy with the
-    configuration of :obj:`grid` chosen per outer fold (record-like
-    ``{"seed", "accuracy"}`` dicts), and how often each was chosen."""
-    by_run = {((r["model_params"]["layers"], r["batch_size"]), r["seed"]): r
-              for r in records
-              if r["dataset"] == dataset and r["sampler"] == sampler}
-    missing = [(c, s) for c in grid for s in NESTED_SEEDS
-               if (c, s) not in by_run]
-    if missing:
-        raise RuntimeError(f"{dataset} {sampler}: no run for (config, "
-                           f"seed) {missing}; run the --nested command")
+def config_of(record: dict) -> Config:
+    return record["model_params"]["layers"], record["batch_size"]
+
+
+def nested_by_seed(runs: Dict[tuple, Dict[int, dict]], grid: List[tuple],
+                   seeds: List[int]) -> Tuple[List[dict], Dict[tuple, int]]:
+    r"""Per seed, the accuracy with the configuration of :obj:`grid`
+    chosen per outer fold (:func:`~pyg_prosampler.evaluate.nested_choice`
+    over :obj:`runs`, ``{config: {seed: record}}``), as record-like
+    ``{"seed", "accuracy"}`` dicts, and how often each was chosen."""
     chosen = {c: 0 for c in grid}
     selected = []
-    for seed in NESTED_SEEDS:
-        runs = [by_run[c, seed] for c in grid]
-        res = nested_choice([r["fold_inner_accuracies"] for r in runs],
-                            [r["fold_accuracies"] for r in runs])
+    for seed in seeds:
+        group = [runs[c][seed] for c in grid]
+        res = nested_choice([r["fold_inner_accuracies"] for r in group],
+                            [r["fold_accuracies"] for r in group])
         for i in res["choices"]:
             chosen[grid[i]] += 1
         selected.append({"seed": seed, "accuracy": res["accuracy"]})
     return selected, chosen
+
+
+def nested_runs(records: List[dict], dataset: str, sampler: str,
+                grid: List[Config]) -> Tuple[List[dict], Dict[Config, int]]:
+    r""":func:`nested_by_seed` for :obj:`sampler`'s runs of
+    :obj:`dataset` in :obj:`records`, seeds :obj:`NESTED_SEEDS`."""
+    runs: Dict[tuple, Dict[int, dict]] = {c: {} for c in grid}
+    for r in records:
+        if (r["dataset"] == dataset and r["sampler"] == sampler
+                and config_of(r) in runs):
+            runs[config_of(r)][r["seed"]] = r
+    missing = [(c, s) for c in grid for s in NESTED_SEEDS
+               if s not in runs[c]]
+    if missing:
+        raise RuntimeError(f"{dataset} {sampler}: no run for (config, "
+                           f"seed) {missing}; run the --nested command")
+    return nested_by_seed(runs, grid, NESTED_SEEDS)
 
 
 def write_nested_markdown(dataset: str, samplers: List[str],
