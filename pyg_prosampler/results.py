@@ -2,7 +2,6 @@ r"""Result records: a JSON array per file, appended atomically, so that a
 long table can be filled over several runs."""
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import os.path as osp
@@ -10,6 +9,8 @@ import platform
 from typing import Any, Dict, List
 
 import torch
+
+from pyg_prosampler._locking import file_lock
 
 IDENTITY = ("dataset", "method", "sampler", "loss", "seed", "epochs",
             "batch_size", "lr", "sampler_params", "model_params",
@@ -47,8 +48,7 @@ def append_record(path: str, record: Dict[str, Any]) -> None:
     r"""Appends :obj:`record` to the array in :obj:`path` (write to a
     temporary file, then rename: an interrupted run loses nothing)."""
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with open(path + ".lock", "w") as lock:  # runs side by side may append
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(path + ".lock"):  # runs side by side may append
         records = load_records(path)
         records.append(record)
         tmp = path + ".tmp"

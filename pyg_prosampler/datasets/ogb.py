@@ -11,6 +11,7 @@ import torch.nn.functional as F
 import torch_geometric.transforms as T
 from torch_geometric.data import Data
 
+from pyg_prosampler._locking import file_lock
 from pyg_prosampler.datasets.mirror import extract_folder, mirror_archives
 
 MIRROR_ENV = "PYG_PROSAMPLER_OGB_MIRROR"
@@ -67,17 +68,18 @@ def load_ogb(name: str, root: str = "data/OGB",
     folder = name.replace("-", "_")
     mirror = mirror or os.environ.get(MIRROR_ENV) or None
     dest = osp.join(root, folder)
-    if mirror is not None and not osp.isdir(osp.join(dest, "raw")):
-        archive = osp.join(mirror, f"{folder}.zip")
-        if not osp.isfile(archive):
-            raise FileNotFoundError(
-                f"OGB mirror has no archive {archive!r}; it holds "
-                f"{mirror_archives(mirror) or 'nothing'}. Check the name "
-                f"or the `mirror` / ${MIRROR_ENV} folder")
-        extract_folder(archive, folder, dest, "OGB")
     allowed = [Data, DataEdgeAttr, DataTensorAttr, GlobalStorage]
-    with torch.serialization.safe_globals(allowed):
-        dataset = PygGraphPropPredDataset(name, root)
+    with file_lock(osp.join(root, f"{folder}.lock")):  # as load_tu
+        if mirror is not None and not osp.isdir(osp.join(dest, "raw")):
+            archive = osp.join(mirror, f"{folder}.zip")
+            if not osp.isfile(archive):
+                raise FileNotFoundError(
+                    f"OGB mirror has no archive {archive!r}; it holds "
+                    f"{mirror_archives(mirror) or 'nothing'}. Check the "
+                    f"name or the `mirror` / ${MIRROR_ENV} folder")
+            extract_folder(archive, folder, dest, "OGB")
+        with torch.serialization.safe_globals(allowed):
+            dataset = PygGraphPropPredDataset(name, root)
     if features == "onehot":
         dataset.transform = OneHotAtoms()
     return dataset

@@ -12,6 +12,7 @@ from torch_geometric.data import Data
 from torch_geometric.datasets import TUDataset
 from torch_geometric.utils import degree
 
+from pyg_prosampler._locking import file_lock
 from pyg_prosampler.datasets.mirror import extract_folder, mirror_archives
 
 Features = Literal["auto", "constant", "degree", "none"]
@@ -34,7 +35,9 @@ def load_tu(
     and its SHA-256 when the mirror has a :obj:`SHA256SUMS` file) and
     extracted to :obj:`root/NAME/raw`, where :class:`TUDataset` finds it and
     never downloads.  Without a mirror, :class:`TUDataset` downloads as
-    usual.
+    usual.  Extraction and processing hold the lock file
+    :obj:`root/NAME.lock`, so runs started side by side on a fresh
+    :obj:`root` do them once, one after the other.
 
     Node features, applied as a transform:
 
@@ -64,9 +67,12 @@ def load_tu(
         raise ValueError(f"`features` must be one of {FEATURES}, got "
                          f"{features!r}")
     mirror = mirror or os.environ.get(MIRROR_ENV) or None
-    if mirror is not None:
-        extract_from_mirror(name, root, mirror)
-    dataset = TUDataset(root, name)
+    # Runs started side by side on a fresh root would otherwise extract
+    # over each other (a reader finding no raw files then downloads).
+    with file_lock(osp.join(root, f"{name}.lock")):
+        if mirror is not None:
+            extract_from_mirror(name, root, mirror)
+        dataset = TUDataset(root, name)
     has_x = dataset.num_node_features > 0
     if features == "constant" or (features == "auto" and not has_x):
         dataset.transform = T.Constant(value=1.0, cat=False)

@@ -59,3 +59,23 @@ def test_bad_feature_policy(tu_mirror, tmp_path):
         load_tu("MUTAG", root=str(tmp_path), mirror=tu_mirror,
                 features="onehot")
     assert zipfile.is_zipfile(osp.join(tu_mirror, "MUTAG.zip"))
+
+
+def test_extraction_waits_for_a_run_beside_it(tu_mirror, tmp_path):
+    # A run holding the data set's lock (extracting or processing it) makes
+    # a second one wait instead of finding half a raw folder and
+    # downloading.
+    import threading
+
+    from pyg_prosampler._locking import file_lock
+
+    root = str(tmp_path)
+    loaded = []
+    t = threading.Thread(
+        target=lambda: loaded.append(len(load_tu("MUTAG", root, tu_mirror))))
+    with file_lock(osp.join(root, "MUTAG.lock")):
+        t.start()
+        t.join(1.0)
+        assert t.is_alive() and not osp.exists(tmp_path / "MUTAG" / "raw")
+    t.join(60)
+    assert loaded == [188]
