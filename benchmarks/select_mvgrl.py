@@ -57,6 +57,7 @@ NESTED_OUT = os.path.join(RESULTS, "mvgrl_nested.json")
 NESTED_SEEDS = [0, 1, 2, 3, 4]
 LAYERS = [2, 4, 8]
 BATCH_SIZES = [32, 128]
+SAMPLERS = ["uniform", "prosampler", "knn"]
 MD_HEAD = ["# MVGRL layers and batch size chosen by inner validation", "",
            "Rule and grid: `benchmarks/select_mvgrl.py`. The configurations "
            "chosen for all folds are trained with 5 seeds in `mvgrl_tu.md`; "
@@ -115,8 +116,7 @@ def chosen_configs(dataset: str) -> Dict[str, Config]:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--dataset", default="MUTAG")
-    p.add_argument("--samplers", nargs="+",
-                   default=["uniform", "prosampler", "knn"])
+    p.add_argument("--samplers", nargs="+", default=SAMPLERS)
     p.add_argument("--layers", type=int, nargs="+", default=LAYERS)
     p.add_argument("--batch-sizes", type=int, nargs="+", default=BATCH_SIZES)
     p.add_argument("--select-seeds", type=int, nargs="+", default=[0, 1])
@@ -131,7 +131,8 @@ def main() -> None:
                    f"{args.dataset} --nested")
         for flag, value, default in (("--layers", args.layers, LAYERS),
                                      ("--batch-sizes", args.batch_sizes,
-                                      BATCH_SIZES)):
+                                      BATCH_SIZES),
+                                     ("--samplers", args.samplers, SAMPLERS)):
             if value != default:
                 command += f" {flag} " + " ".join(map(str, value))
         write_nested_markdown(args.dataset, args.samplers, grid, command)
