@@ -31,7 +31,7 @@ that fold's training split is scored on that fold's test split
 first, fewer layers then the smaller batch).  Each sampler gets its own
 choices; the samplers are compared paired by seed.  Beyond MUTAG the grid
 is cut, before any run, to the paper's batch size for CPU time (3 layer
-counts x 2 samplers x 5 seeds at about 4 minutes each on IMDB-BINARY):
+counts x 2 samplers x 5 seeds at 2-4 minutes each on IMDB-BINARY):
 
     python benchmarks/select_mvgrl.py --dataset IMDB-BINARY --nested \
         --batch-sizes 128 --samplers uniform prosampler
