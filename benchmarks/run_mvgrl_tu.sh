@@ -11,7 +11,11 @@
 # top 32 entries per node, one-hot degree capped at 64 where a set has no
 # node labels); the sampler knobs as for GraphCL.  LAYERS, BATCH and OUT
 # override the layers, batch size and results file; that is how
-# benchmarks/select_mvgrl.py runs its inner-validation grid.
+# benchmarks/select_mvgrl.py runs its inner-validation grid.  CKPT_DIR
+# saves every run after each epoch there and resumes it (REDDIT-BINARY's
+# runs take longer than a session here):
+#   CKPT_DIR=data/checkpoints SEEDS=0 SAMPLERS=uniform \
+#       bash benchmarks/run_mvgrl_tu.sh REDDIT-BINARY
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MIRROR=${PYG_PROSAMPLER_TU_MIRROR:-../shared/data/TU}
@@ -29,6 +33,7 @@ for ds in "${SETS[@]}"; do
       --out "$OUT" --seeds $SEEDS --epochs 20 --batch-size "$BATCH" \
       --lr 0.001 --hidden 512 --layers "$LAYERS" --num-neighbors 100 \
       --num-candidates 1000 --restart-prob 0.1 --refresh-every 100 \
-      --warmup-epochs 1 --quiet --dataset "$ds" --sampler $s --loss jsd
+      --warmup-epochs 1 --quiet --dataset "$ds" --sampler $s --loss jsd \
+      ${CKPT_DIR:+--checkpoint-dir "$CKPT_DIR"}
   done
 done

@@ -2,7 +2,9 @@ r"""Command line: ``python -m pyg_prosampler <command> ...``."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import time
 from typing import List, Optional
 
@@ -10,6 +12,7 @@ import torch
 from torch import Tensor
 from torch_geometric.loader import DataLoader
 
+from pyg_prosampler.checkpoint import load_checkpoint
 from pyg_prosampler.datasets import load_tu
 from pyg_prosampler.diagnostics import batch_hardness
 from pyg_prosampler.models import GINEncoder
@@ -129,8 +132,9 @@ def load_for(args: argparse.Namespace):
 
 
 def train_for(args: argparse.Namespace, dataset, sampler, seed: int,
-              labels) -> tuple:
-    r"""Trains the command's model; returns it, its logs and its
+              labels, checkpoint: Optional[str] = None) -> tuple:
+    r"""Trains the command's model (saved to and resumed from
+    :obj:`checkpoint` when given); returns it, its logs and its
     evaluation."""
     from pyg_prosampler import training
 
@@ -138,7 +142,7 @@ def train_for(args: argparse.Namespace, dataset, sampler, seed: int,
                   negatives_params=negatives_params(args),
                   temperature=args.temperature, epochs=args.epochs,
                   lr=args.lr, seed=seed, device=args.device, labels=labels,
-                  progress=not args.quiet)
+                  progress=not args.quiet, checkpoint=checkpoint)
     if args.command == "graphcl":
         model, logs = training.train_graphcl(dataset, sampler,
                                              feed=args.feed, **common)
@@ -209,8 +213,11 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
                 continue
             sampler = make_sampler(name, len(dataset), args,
                                    warmup_epochs=args.warmup_epochs)
+            checkpoint = run_checkpoint(args.checkpoint_dir, key)
+            saved = load_checkpoint(checkpoint) if checkpoint else None
             t = time.perf_counter()
-            _, logs, res = train_for(args, dataset, sampler, seed, labels)
+            _, logs, res = train_for(args, dataset, sampler, seed, labels,
+                                     checkpoint)
             wall = time.perf_counter() - t
             record = {**key, **res,
                       "train_seconds": sum(e["train_seconds"] for e in logs),
@@ -221,16 +228,32 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
                       "wall_seconds": wall,
                       "features": args.features, "epoch_logs": logs,
                       "machine": machine()}
+            if saved is not None:  # wall_seconds covers this part only
+                record["resumed_at_epoch"] = len(saved["logs"])
             print(f"{name} seed {seed}: {score_line(res)}, "
                   f"{wall:.1f} s")
             if args.out:
                 append_record(args.out, record)
+            if checkpoint:
+                os.remove(checkpoint)
             table.append(record)
     print_accuracy_table(table)
     if args.plot and args.out:
         from pyg_prosampler.plots import plot_results
         print(f"plot: {plot_results(args.out, args.plot)}")
     return table
+
+
+def run_checkpoint(folder: Optional[str], key: dict) -> Optional[str]:
+    r"""The checkpoint file of the run whose record key is :obj:`key` in
+    :obj:`folder` (named by data set, sampler, seed and a digest of the
+    whole configuration), or :obj:`None` without a folder."""
+    if not folder:
+        return None
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode())
+    return os.path.join(folder, f"{key['method']}-{key['dataset']}-"
+                        f"{key['sampler']}-seed{key['seed']}-"
+                        f"{digest.hexdigest()[:12]}.pt")
 
 
 def score(record: dict) -> float:
@@ -333,6 +356,10 @@ def add_training_args(p: argparse.ArgumentParser, losses: List[str],
                    help="write a PNG of hardness per epoch and accuracy "
                         "per configuration from --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--checkpoint-dir", default=None,
+                   help="save each run there after every epoch and resume "
+                        "it from there when started again (the file is "
+                        "removed once the run's record is written)")
     p.set_defaults(func=cmd_train)
 
 

@@ -13,6 +13,14 @@ from torch_geometric.loader import DataLoader
 from tqdm.auto import tqdm
 
 from pyg_prosampler.augment import Graphs, random_augment
+from pyg_prosampler.checkpoint import (
+    capture,
+    global_rng_state,
+    load_checkpoint,
+    restore,
+    save_checkpoint,
+    set_global_rng_state,
+)
 from pyg_prosampler.datasets import graph_labels
 from pyg_prosampler.diagnostics import pair_mean
 from pyg_prosampler.evaluate import svm_accuracy
@@ -29,7 +37,10 @@ from pyg_prosampler.negatives import (
 from pyg_prosampler.samplers import EmbeddingBatchSampler
 
 
-def _forever(loader: ProximityLoader) -> Iterator[Any]:
+def _forever(loader: ProximityLoader,
+             first: Optional[Iterator[Any]] = None) -> Iterator[Any]:
+    if first is not None:
+        yield from first
     while True:
         yield from loader
 
@@ -50,6 +61,8 @@ def fit(
     labels: Optional[Tensor] = None,
     progress: bool = True,
     desc: str = "train",
+    checkpoint: Optional[str] = None,
+    state: Optional[Dict[str, Any]] = None,
 ) -> List[Dict[str, float]]:
     r"""The contrastive training loop shared by the models: batches from
     :obj:`sampler` (through a :class:`ProximityLoader`), :obj:`step(batch)`
@@ -60,6 +73,20 @@ def fit(
     as in the ProSampler code, so samplers are compared at equal compute (a
     ProSampler coverage epoch has more batches than :obj:`N / B`).
 
+    With :obj:`checkpoint`, the run is saved to that file after every
+    epoch (model, optimiser, sampler mid-epoch included, the global random
+    generators, the objects of :obj:`state` and the logs) and resumed from
+    it when it exists, so that a run stopped and started again ends with
+    the same weights and logs as one that was never stopped (tested).  The
+    file is left in place at the end; a finished checkpoint makes
+    :func:`fit` load the final weights and return at once.
+
+    Args:
+        checkpoint (str, optional): File to save to and resume from.
+        state (dict, optional): The step's other stateful objects, by name:
+            modules (e.g. a loss with buffers) and :class:`torch.Generator`
+            objects (e.g. of the augmentations), saved with the run.
+
     Returns:
         One dict per epoch: loss, mean in-batch cosine of the fed
         embeddings, same-class pair fraction (with :obj:`labels`, which are
@@ -69,11 +96,31 @@ def fit(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     loader = ProximityLoader(dataset, batch_sampler=sampler)
     steps = -(-len(dataset) // sampler.batch_size)
-    batches = _forever(loader)
     num_classes = int(labels.max()) + 1 if labels is not None else 0
-    logs = []
-    bar = tqdm(range(epochs), disable=not progress, desc=desc,
-               dynamic_ncols=True)
+    state = dict(state or {})
+    logs: List[Dict[str, float]] = []
+    first = None
+    saved = load_checkpoint(checkpoint) if checkpoint else None
+    if saved is not None:
+        if (saved["epochs"], saved["steps_per_epoch"]) != (epochs, steps):
+            raise ValueError(
+                f"{checkpoint} holds a run of {saved['epochs']} epochs of "
+                f"{saved['steps_per_epoch']} steps, this one has {epochs} of "
+                f"{steps}; pass another checkpoint file for another run")
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optimizer"])
+        sampler.load_state_dict(saved["sampler"])
+        for name, obj in state.items():
+            restore(obj, saved["state"][name])
+        logs = saved["logs"]
+        # An unbroken run keeps its batch iterator across epochs; the one
+        # opened here to go on mid-epoch draws a loader seed from the global
+        # generator, so the generator is restored after opening it.
+        first = iter(loader)
+        set_global_rng_state(saved["rng"])
+    batches = _forever(loader, first)
+    bar = tqdm(range(len(logs), epochs), disable=not progress, desc=desc,
+               dynamic_ncols=True, initial=len(logs), total=epochs)
     for epoch in bar:
         model.train()
         totals = dict(loss=0.0, cos=0.0, same=0.0, train=0.0, load=0.0)
@@ -117,6 +164,13 @@ def fit(
                         cos=f"{log['mean_cosine']:.3f}",
                         **({"same": f"{log['same_class']:.3f}"}
                            if labels is not None else {}))
+        if checkpoint:
+            save_checkpoint(checkpoint, {
+                "epochs": epochs, "steps_per_epoch": steps, "logs": logs,
+                "model": model.state_dict(), "optimizer": opt.state_dict(),
+                "sampler": sampler.state_dict(),
+                "state": {k: capture(v) for k, v in state.items()},
+                "rng": global_rng_state()})
     return logs
 
 
@@ -193,6 +247,7 @@ def train_graphcl(
     device: str | torch.device = "cpu",
     labels: Optional[Tensor] = None,
     progress: bool = True,
+    checkpoint: Optional[str] = None,
 ) -> tuple[GraphCL, List[Dict[str, float]]]:
     r"""Pre-trains :class:`GraphCL` on :obj:`dataset` with batches from
     :obj:`sampler`, GraphCL's random augmentation against the original graph
@@ -226,6 +281,8 @@ def train_graphcl(
         labels (torch.Tensor, optional): Graph labels, only to log the
             same-class pair fraction of the batches (never used to train).
         progress (bool, optional): Show a progress bar. (default: True)
+        checkpoint (str, optional): File to save the run to after every
+            epoch and resume it from (see :func:`fit`).
 
     Returns:
         The trained model and the per-epoch logs of :func:`fit`.
@@ -255,7 +312,8 @@ def train_graphcl(
 
     logs = fit(model, dataset, sampler, step, epochs=epochs, lr=lr,
                device=device, labels=labels, progress=progress,
-               desc="GraphCL")
+               desc="GraphCL", checkpoint=checkpoint,
+               state={"loss": loss_fn, "augment": gen})
     return model, logs
 
 
@@ -275,6 +333,7 @@ def train_mvgrl(
     device: str | torch.device = "cpu",
     labels: Optional[Tensor] = None,
     progress: bool = True,
+    checkpoint: Optional[str] = None,
 ) -> tuple[MVGRL, List[Dict[str, float]]]:
     r"""Pre-trains :class:`MVGRL` on a :class:`DiffusionViewDataset` with
     batches from :obj:`sampler` (see :func:`fit`).
@@ -287,7 +346,8 @@ def train_mvgrl(
     NT-Xent; EMC² re-encodes the diffusion view of its out-of-batch
     states).  The sum of both views' graph embeddings (the evaluated
     representation) is fed to the sampler, so a bank Ring compares the
-    adjacency view's graph vector with those sums.
+    adjacency view's graph vector with those sums.  :obj:`checkpoint`
+    saves and resumes the run as in :func:`fit`.
     """
     if loss not in ("jsd", "infonce"):
         raise ValueError(f"`loss` must be 'jsd' or 'infonce', got {loss!r}")
@@ -312,7 +372,8 @@ def train_mvgrl(
         return value, g1 + g2
 
     logs = fit(model, dataset, sampler, step, epochs=epochs, lr=lr,
-               device=device, labels=labels, progress=progress, desc="MVGRL")
+               device=device, labels=labels, progress=progress, desc="MVGRL",
+               checkpoint=checkpoint, state={"loss": loss_fn})
     return model, logs
 
 

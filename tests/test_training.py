@@ -181,3 +181,124 @@ def test_emc2_reencodes_single_node_graphs():
     _, logs = train_graphcl(dataset, UniformBatchSampler(40, 4),
                             negatives="emc2", epochs=3, progress=False)
     assert all(math.isfinite(e["loss"]) for e in logs)
+
+
+class _StopAfter:
+    r"""Stands in for :func:`tqdm`: yields the first :obj:`n` epochs, then
+    stops the run as a kill between two epochs would."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __call__(self, iterable, **kwargs):
+        self.iterable = iterable
+        return self
+
+    def __iter__(self):
+        for i, epoch in enumerate(self.iterable):
+            if i == self.n:
+                raise KeyboardInterrupt
+            yield epoch
+
+    def set_postfix(self, **kwargs):
+        pass
+
+
+def test_run_stopped_and_resumed_ends_as_an_unbroken_run(mutag, tmp_path,
+                                                         monkeypatch):
+    r"""ProSampler batches (coverage epochs longer than the step budget's
+    epochs, so the checkpoint falls mid sampler epoch), GraphCL's
+    augmentation generator, EMC²'s chains: a run stopped after 2 of 4
+    epochs and resumed from its checkpoint ends with the same weights and
+    logs, to the last bit, as a run never stopped."""
+    from pyg_prosampler import training
+    from pyg_prosampler.checkpoint import load_checkpoint
+
+    def run(checkpoint=None, epochs=4):
+        sampler = ProximityBatchSampler(188, 32, num_neighbors=20,
+                                        num_candidates=60, warmup_epochs=1,
+                                        refresh_every=4, seed=3)
+        return train_graphcl(mutag, sampler, negatives="emc2", epochs=epochs,
+                             seed=3, checkpoint=checkpoint, progress=False)
+
+    ref_model, ref_logs = run()
+    path = str(tmp_path / "run.pt")
+    with monkeypatch.context() as m:
+        m.setattr(training, "tqdm", _StopAfter(2))
+        with pytest.raises(KeyboardInterrupt):
+            run(path)
+    saved = load_checkpoint(path)
+    assert len(saved["logs"]) == 2
+    assert saved["sampler"]["in_epoch"] and saved["sampler"]["coverage"]
+
+    model, logs = run(path)
+    assert [e["loss"] for e in logs] == [e["loss"] for e in ref_logs]
+    assert [e["mean_cosine"] for e in logs] == \
+        [e["mean_cosine"] for e in ref_logs]
+    for a, b in zip(model.parameters(), ref_model.parameters()):
+        assert torch.equal(a, b)
+    again, _ = run(path)  # finished checkpoint: final weights, no training
+    assert all(torch.equal(a, b) for a, b in
+               zip(again.parameters(), model.parameters()))
+    with pytest.raises(ValueError, match="another checkpoint"):
+        run(path, epochs=5)
+
+
+def test_resumed_run_continues_the_global_random_stream(mutag, tmp_path,
+                                                        monkeypatch):
+    r"""A step that draws from the global generator (dropout) gets the same
+    draws after a resume as in an unbroken run."""
+    from torch_geometric.nn import global_add_pool
+
+    from pyg_prosampler import training
+
+    def run(checkpoint=None):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(mutag.num_features, 8)
+
+        def step(batch):
+            h = global_add_pool(model(batch.x), batch.batch)
+            z = torch.nn.functional.dropout(h, 0.5)
+            return z.pow(2).mean(), z
+
+        logs = training.fit(model, mutag, UniformBatchSampler(188, 64),
+                            step, epochs=3, progress=False,
+                            checkpoint=checkpoint)
+        return [e["loss"] for e in logs]
+
+    ref = run()
+    path = str(tmp_path / "run.pt")
+    with monkeypatch.context() as m:
+        m.setattr(training, "tqdm", _StopAfter(1))
+        with pytest.raises(KeyboardInterrupt):
+            run(path)
+    assert run(path) == ref
+
+
+def test_cli_resumes_a_stopped_run_from_its_checkpoint(tu_mirror, tmp_path,
+                                                       monkeypatch):
+    from pyg_prosampler import training
+
+    folder = tmp_path / "ckpt"
+    args = ["graphcl", "--dataset", "MUTAG", "--root", str(tmp_path / "tu"),
+            "--tu-mirror", tu_mirror, "--sampler", "prosampler",
+            "--num-neighbors", "20", "--num-candidates", "50",
+            "--batch-size", "64", "--epochs", "2", "--seeds", "0",
+            "--quiet", "--checkpoint-dir", str(folder)]
+    main(args + ["--out", str(tmp_path / "unbroken.json")])
+    assert list(folder.iterdir()) == []  # removed with the record written
+    out = str(tmp_path / "resumed.json")
+    with monkeypatch.context() as m:
+        m.setattr(training, "tqdm", _StopAfter(1))
+        with pytest.raises(KeyboardInterrupt):
+            main(args + ["--out", out])
+    assert len(list(folder.iterdir())) == 1 and not load_records(out)
+    main(args + ["--out", out])
+    (unbroken,) = load_records(str(tmp_path / "unbroken.json"))
+    (resumed,) = load_records(out)
+    assert resumed["resumed_at_epoch"] == 1
+    assert "resumed_at_epoch" not in unbroken
+    assert resumed["accuracy"] == unbroken["accuracy"]
+    assert [e["loss"] for e in resumed["epoch_logs"]] == \
+        [e["loss"] for e in unbroken["epoch_logs"]]
+    assert list(folder.iterdir()) == []
