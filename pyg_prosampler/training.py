@@ -82,6 +82,18 @@ def fit(
     :func:`fit` load the final weights and return at once.
 
     Args:
+        model (torch.nn.Module): The model :obj:`step` trains (Adam over all
+            its parameters).
+        dataset: PyG data set of graphs.
+        sampler (EmbeddingBatchSampler): Batch sampler over the data set.
+        step (callable): :obj:`step(batch) -> (loss, embeddings)`.
+        epochs (int, optional): Budget in uniform epochs. (default: 20)
+        lr (float, optional): Adam learning rate. (default: 0.01)
+        device (str, optional): Where batches go. (default: :obj:`"cpu"`)
+        labels (torch.Tensor, optional): Graph labels, for the same-class
+            log only.
+        progress (bool, optional): Show a progress bar. (default: True)
+        desc (str, optional): The bar's label.
         checkpoint (str, optional): File to save to and resume from.
         state (dict, optional): The step's other stateful objects, by name:
             modules (e.g. a loss with buffers) and :class:`torch.Generator`
