@@ -192,15 +192,23 @@ def nested_by_seed(runs: Dict[tuple, Dict[int, dict]], grid: List[tuple],
     return selected, chosen
 
 
-def nested_runs(records: List[dict], dataset: str, sampler: str,
-                grid: List[Config]) -> Tuple[List[dict], Dict[Config, int]]:
-    r""":func:`nested_by_seed` for :obj:`sampler`'s runs of
-    :obj:`dataset` in :obj:`records`, seeds :obj:`NESTED_SEEDS`."""
-    runs: Dict[tuple, Dict[int, dict]] = {c: {} for c in grid}
+def runs_by_config(records: List[dict], dataset: str, sampler: str,
+                   grid: List[Config]) -> Dict[Config, Dict[int, dict]]:
+    r""":obj:`sampler`'s runs of :obj:`dataset` in :obj:`records`, by
+    configuration of :obj:`grid` and seed."""
+    runs: Dict[Config, Dict[int, dict]] = {c: {} for c in grid}
     for r in records:
         if (r["dataset"] == dataset and r["sampler"] == sampler
                 and config_of(r) in runs):
             runs[config_of(r)][r["seed"]] = r
+    return runs
+
+
+def nested_runs(records: List[dict], dataset: str, sampler: str,
+                grid: List[Config]) -> Tuple[List[dict], Dict[Config, int]]:
+    r""":func:`nested_by_seed` for :obj:`sampler`'s runs of
+    :obj:`dataset` in :obj:`records`, seeds :obj:`NESTED_SEEDS`."""
+    runs = runs_by_config(records, dataset, sampler, grid)
     missing = [(c, s) for c in grid for s in NESTED_SEEDS
                if s not in runs[c]]
     if missing:
@@ -237,11 +245,10 @@ def write_nested_markdown(dataset: str, samplers: List[str],
               "| sampler | " + " | ".join(f"{L}, {b}" for L, b in grid)
               + " |", "|---" * (len(grid) + 1) + "|"]
     for sampler in found:
+        runs = runs_by_config(records, dataset, sampler, grid)
         cells = []
         for c in grid:
-            group = [r for r in records if r["dataset"] == dataset
-                     and r["sampler"] == sampler and config_of(r) == c
-                     and r["seed"] in NESTED_SEEDS]
+            group = [runs[c][seed] for seed in NESTED_SEEDS]
             inner = mean_std([100 * r["inner_accuracy"] for r in group])[0]
             test = mean_std([100 * r["accuracy"] for r in group])[0]
             cells.append(f"{inner:.2f} / {test:.2f}")
