@@ -69,3 +69,11 @@ def load_checkpoint(path: str) -> Optional[Dict[str, Any]]:
                          f"{payload.get('version')}, this version reads "
                          f"{VERSION}; delete it to start the run afresh")
     return payload
+
+
+def saved_epochs(path: str) -> int:
+    r"""How many epochs the checkpoint at :obj:`path` holds (0 if there is
+    none), read without loading its tensors (memory-mapped)."""
+    if not osp.exists(path):
+        return 0
+    return len(torch.load(path, weights_only=True, mmap=True)["logs"])

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 from torch_geometric.loader import DataLoader
 
-from pyg_prosampler.checkpoint import load_checkpoint
+from pyg_prosampler.checkpoint import saved_epochs
 from pyg_prosampler.datasets import load_tu
 from pyg_prosampler.diagnostics import batch_hardness
 from pyg_prosampler.models import GINEncoder
@@ -214,7 +214,7 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
             sampler = make_sampler(name, len(dataset), args,
                                    warmup_epochs=args.warmup_epochs)
             checkpoint = run_checkpoint(args.checkpoint_dir, key)
-            saved = load_checkpoint(checkpoint) if checkpoint else None
+            resumed_at = saved_epochs(checkpoint) if checkpoint else 0
             t = time.perf_counter()
             _, logs, res = train_for(args, dataset, sampler, seed, labels,
                                      checkpoint)
@@ -228,8 +228,8 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
                       "wall_seconds": wall,
                       "features": args.features, "epoch_logs": logs,
                       "machine": machine()}
-            if saved is not None:  # wall_seconds covers this part only
-                record["resumed_at_epoch"] = len(saved["logs"])
+            if resumed_at:  # wall_seconds covers this part only
+                record["resumed_at_epoch"] = resumed_at
             print(f"{name} seed {seed}: {score_line(res)}, "
                   f"{wall:.1f} s")
             if args.out:
