@@ -14,8 +14,8 @@ per epoch, so their edges per epoch are the data set's total, exactly;
 with :obj:`--uniform-run` a uniform run is timed beside it too.  Writes
 ``benchmarks/results/batch_composition.json`` and ``.md``.
 
-    python benchmarks/bench_batch_composition.py --datasets COLLAB \
-        REDDIT-BINARY NCI1 --epochs 4
+    OMP_NUM_THREADS=1 python benchmarks/bench_batch_composition.py \
+        --datasets COLLAB REDDIT-BINARY NCI1 --epochs 4 --uniform-run
 """
 from __future__ import annotations
 
