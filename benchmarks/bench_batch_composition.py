@@ -26,37 +26,23 @@ import sys
 from typing import Dict, List
 
 import torch
+from scipy.stats import spearmanr
 from torch import Tensor
 
 from pyg_prosampler import load_tu
 from pyg_prosampler.results import machine
-from pyg_prosampler.samplers import ProximityBatchSampler, UniformBatchSampler
 from pyg_prosampler.training import train_graphcl
 
+sys.path.insert(0, os.path.dirname(__file__))
+from bench_epoch_time import fixed_sampler  # noqa: E402
+
 RESULTS = os.path.join(os.path.dirname(__file__), "results")
-
-
-def spearman(a: Tensor, b: Tensor) -> float:
-    r"""Spearman rank correlation (average ranks for ties)."""
-    def ranks(x: Tensor) -> Tensor:
-        _, inverse, counts = torch.unique(x, return_inverse=True,
-                                          return_counts=True)
-        upper = torch.cumsum(counts, 0).double()
-        return (upper - (counts.double() - 1) / 2)[inverse]
-    ra, rb = ranks(a), ranks(b)
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    return float((ra * rb).sum() / (ra.norm() * rb.norm()))
 
 
 def run(dataset: str, sampler_name: str, epochs: int, mirror: str) -> Dict:
     ds = load_tu(dataset, "data/TU", mirror)
     n = len(ds)
-    if sampler_name == "uniform":
-        sampler = UniformBatchSampler(n, 128, seed=0)
-    else:
-        sampler = ProximityBatchSampler(
-            n, 128, num_neighbors=min(100, n - 1), num_candidates=1000,
-            restart_prob=0.1, refresh_every=100, warmup_epochs=1, seed=0)
+    sampler = fixed_sampler(sampler_name, n)
     seen: List[Tensor] = []
     update = sampler.update
 
@@ -92,7 +78,7 @@ def run(dataset: str, sampler_name: str, epochs: int, mirror: str) -> Dict:
         "total_edges": int(edges.sum()), "mean_edges": float(
             edges.double().mean()),
         "per_epoch": per_epoch,
-        "spearman_visits_edges": spearman(visits, edges.double()),
+        "spearman_visits_edges": float(spearmanr(visits, edges).statistic),
         "mean_edges_top_decile_visited": float(edges[top].double().mean()),
         "share_of_visits_top_decile": float(visits[top].sum()
                                             / visits.sum()),

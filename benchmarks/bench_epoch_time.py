@@ -18,27 +18,35 @@ import time
 RESULTS = os.path.join(os.path.dirname(__file__), "results")
 
 
+def fixed_sampler(name: str, num: int):
+    r"""GraphCL's batch sampler :obj:`"uniform"` or :obj:`"prosampler"` at
+    the fixed knobs of ``run_graphcl_tu.sh`` (batch 128, M = 1000,
+    K = min(100, N - 1), restart 0.1, rebuilt every 100 steps, 1 warm-up
+    epoch), seed 0."""
+    from pyg_prosampler.samplers import (
+        ProximityBatchSampler,
+        UniformBatchSampler,
+    )
+
+    if name == "uniform":
+        return UniformBatchSampler(num, 128, seed=0)
+    return ProximityBatchSampler(
+        num, 128, num_neighbors=min(100, num - 1), num_candidates=1000,
+        restart_prob=0.1, refresh_every=100, warmup_epochs=1, seed=0)
+
+
 def child(dataset: str, sampler_name: str, epochs: int, mirror: str) -> dict:
     import torch
 
     from pyg_prosampler import load_tu
     from pyg_prosampler.datasets import graph_labels
-    from pyg_prosampler.samplers import (
-        ProximityBatchSampler,
-        UniformBatchSampler,
-    )
     from pyg_prosampler.training import train_graphcl
 
     t = time.perf_counter()
     ds = load_tu(dataset, "data/TU", mirror)
     load_seconds = time.perf_counter() - t
     n = len(ds)
-    if sampler_name == "uniform":
-        sampler = UniformBatchSampler(n, 128, seed=0)
-    else:
-        sampler = ProximityBatchSampler(
-            n, 128, num_neighbors=min(100, n - 1), num_candidates=1000,
-            restart_prob=0.1, refresh_every=100, warmup_epochs=1, seed=0)
+    sampler = fixed_sampler(sampler_name, n)
     _, logs = train_graphcl(ds, sampler, epochs=epochs, seed=0,
                             labels=graph_labels(ds), progress=False)
     # Epoch 0 is the warm-up (uniform) epoch for ProSampler: report the rest.
