@@ -50,7 +50,10 @@ def ppr_dense(edge_index: Tensor, num_nodes: int, alpha: float = 0.2,
     ei, _ = add_remaining_self_loops(edge_index, num_nodes=num_nodes)
     deg = degree(ei[0], num_nodes)
     w = deg[ei[0]].rsqrt() * deg[ei[1]].rsqrt()
-    t = torch.sparse_coo_tensor(ei, w, (num_nodes, num_nodes)).coalesce()
+    # Built from a valid edge_index: skip torch's invariant checks (and
+    # its warning that they are off by default).
+    t = torch.sparse_coo_tensor(ei, w, (num_nodes, num_nodes),
+                                check_invariants=False).coalesce()
     eye = torch.eye(num_nodes)
     s = alpha * eye
     for _ in range(max_iter):

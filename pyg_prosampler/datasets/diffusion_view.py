@@ -11,6 +11,7 @@ from torch.utils.data import Dataset
 from torch_geometric.data import Data
 from tqdm.auto import tqdm
 
+from pyg_prosampler._locking import file_lock
 from pyg_prosampler.diffusion import ppr_diffusion
 
 
@@ -20,7 +21,8 @@ class DiffusionViewDataset(Dataset):
     :func:`~pyg_prosampler.diffusion.ppr_diffusion` view (batched by PyG
     like :obj:`edge_index`).  The views are computed once, with a progress
     bar, and saved to :obj:`cache` (e.g. next to the processed data set);
-    later runs load them.
+    later runs load them; runs started side by side compute them once
+    (the others wait on a lock file beside the cache).
 
     .. code-block:: python
 
@@ -40,21 +42,31 @@ class DiffusionViewDataset(Dataset):
                  topk: int = 32) -> None:
         self.dataset = dataset
         self.alpha, self.topk = alpha, topk
-        saved: Optional[dict] = None
-        if osp.exists(cache):
-            saved = torch.load(cache, weights_only=True)
-            if (saved["alpha"], saved["topk"], saved["num_graphs"]) != (
-                    alpha, topk, len(dataset)):
-                saved = None
+        saved = self._load(cache)
         if saved is None:
-            saved = self._compute()
-            os.makedirs(osp.dirname(osp.abspath(cache)), exist_ok=True)
-            tmp = f"{cache}.{os.getpid()}.tmp"  # runs may share a cache
-            torch.save(saved, tmp)
-            os.replace(tmp, cache)
+            # Runs side by side share a cache: one computes, the others
+            # wait for its file instead of computing the same views.
+            with file_lock(f"{cache}.lock"):
+                saved = self._load(cache)
+                if saved is None:
+                    saved = self._compute()  # file_lock made the folder
+                    tmp = f"{cache}.{os.getpid()}.tmp"
+                    torch.save(saved, tmp)
+                    os.replace(tmp, cache)
         self.edge_index = saved["edge_index"]
         self.edge_weight = saved["edge_weight"]
         self.ptr = saved["ptr"]
+
+    def _load(self, cache: str) -> Optional[dict]:
+        r"""The cached views, or :obj:`None` if there are none for this
+        data set, :obj:`alpha` and :obj:`topk`."""
+        if not osp.exists(cache):
+            return None
+        saved = torch.load(cache, weights_only=True)
+        if (saved["alpha"], saved["topk"], saved["num_graphs"]) != (
+                self.alpha, self.topk, len(self.dataset)):
+            return None
+        return saved
 
     def _compute(self) -> dict:
         indices, weights, counts = [], [], [0]
