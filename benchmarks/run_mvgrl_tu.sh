@@ -23,10 +23,14 @@ OUT=${OUT:-benchmarks/results/mvgrl_tu.json}
 LAYERS=${LAYERS:-4}
 BATCH=${BATCH:-128}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-# Huge pages for torch's large CPU tensors: REDDIT-B's 100+ MB activations
-# otherwise fault in 4 KB pages on every allocation (over a quarter of a
-# run's CPU time went to the kernel).  Changes speed only, not a value.
+# Allocation, for speed only (not a single value changes): REDDIT-B's
+# 100+ MB activations are otherwise mapped afresh and faulted in on every
+# allocation, and over a quarter of a run's CPU time went to the kernel.
+# Huge pages for torch's large tensors, and glibc keeps freed memory for
+# reuse (a run's memory stays at its peak until it ends).
 export THP_MEM_ALLOC_ENABLE=${THP_MEM_ALLOC_ENABLE:-1}
+export MALLOC_MMAP_MAX_=${MALLOC_MMAP_MAX_:-0}
+export MALLOC_TRIM_THRESHOLD_=${MALLOC_TRIM_THRESHOLD_:-100000000000}
 SETS=("$@")
 [ ${#SETS[@]} -gt 0 ] || SETS=(MUTAG IMDB-BINARY IMDB-MULTI PROTEINS NCI1 REDDIT-BINARY)
 SEEDS=${SEEDS:-"0 1 2 3 4"}
