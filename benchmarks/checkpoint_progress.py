@@ -12,15 +12,14 @@ import glob
 import json
 import os.path as osp
 
-import torch
-
+from pyg_prosampler.checkpoint import saved_logs
 from pyg_prosampler.results import machine
 
 
 def progress(path: str) -> dict:
     r"""Epochs done, and training and collation seconds of each, of the
     checkpoint at :obj:`path`."""
-    logs = torch.load(path, weights_only=True, mmap=True)["logs"]
+    logs = saved_logs(path)
     return {"checkpoint": osp.basename(path), "epochs_done": len(logs),
             "train_seconds": [round(e["train_seconds"], 1) for e in logs],
             "collate_seconds": [round(e["collate_seconds"], 1)

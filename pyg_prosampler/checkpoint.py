@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import os.path as osp
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import torch
 
@@ -71,9 +71,15 @@ def load_checkpoint(path: str) -> Optional[Dict[str, Any]]:
     return payload
 
 
+def saved_logs(path: str) -> List[Dict[str, Any]]:
+    r"""The per-epoch logs of the checkpoint at :obj:`path` (empty if there
+    is none), read without loading its tensors (memory-mapped)."""
+    if not osp.exists(path):
+        return []
+    return torch.load(path, weights_only=True, mmap=True)["logs"]
+
+
 def saved_epochs(path: str) -> int:
     r"""How many epochs the checkpoint at :obj:`path` holds (0 if there is
-    none), read without loading its tensors (memory-mapped)."""
-    if not osp.exists(path):
-        return 0
-    return len(torch.load(path, weights_only=True, mmap=True)["logs"])
+    none)."""
+    return len(saved_logs(path))
