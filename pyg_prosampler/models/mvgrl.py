@@ -2,6 +2,7 @@ r"""MVGRL for graph-level contrastive learning, sparse (no padded dense
 adjacency)."""
 from __future__ import annotations
 
+import warnings
 from typing import Optional, Tuple
 
 import torch
@@ -22,8 +23,13 @@ def propagation_matrix(edge_index: Tensor, edge_weight: Optional[Tensor],
     if normalize:
         edge_index, edge_weight = gcn_norm(edge_index, edge_weight,
                                            num_nodes, add_self_loops=True)
-    return to_torch_csr_tensor(edge_index.flip(0), edge_weight,
-                               size=(num_nodes, num_nodes))
+    with warnings.catch_warnings():
+        # torch warns once per process that CSR support is in beta and that
+        # invariant checks are off; the indices come sorted from PyG here.
+        warnings.filterwarnings("ignore", message="Sparse CSR tensor support")
+        warnings.filterwarnings("ignore", message="Sparse invariant checks")
+        return to_torch_csr_tensor(edge_index.flip(0), edge_weight,
+                                   size=(num_nodes, num_nodes))
 
 
 class _GCNStack(nn.Module):
