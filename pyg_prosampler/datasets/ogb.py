@@ -68,7 +68,12 @@ def load_ogb(name: str, root: str = "data/OGB",
     folder = name.replace("-", "_")
     mirror = mirror or os.environ.get(MIRROR_ENV) or None
     dest = osp.join(root, folder)
-    allowed = [Data, DataEdgeAttr, DataTensorAttr, GlobalStorage]
+    # Leaving `safe_globals` removes its classes again, so pass only those
+    # not registered yet: PyG registers `Data` itself at import, and removing
+    # it made every later TUDataset load warn and fall back to unsafe pickle.
+    registered = torch.serialization.get_safe_globals()
+    allowed = [cls for cls in (Data, DataEdgeAttr, DataTensorAttr,
+                               GlobalStorage) if cls not in registered]
     with file_lock(osp.join(root, f"{folder}.lock")):  # as load_tu
         if mirror is not None and not osp.isdir(osp.join(dest, "raw")):
             archive = osp.join(mirror, f"{folder}.zip")

@@ -4,6 +4,7 @@ import os.path as osp
 
 import pytest
 import torch
+from torch_geometric.data import Data
 
 from pyg_prosampler.datasets import load_ogb
 from pyg_prosampler.evaluate import linear_probe_rocauc
@@ -30,6 +31,17 @@ def test_load_ogb_from_mirror(ogb_mirror, tmp_path):
     assert sum(len(v) for v in split.values()) == len(ds)
     again = load_ogb("ogbg-molbace", str(tmp_path), ogb_mirror)  # cached
     assert torch.equal(again[7].x, ds[7].x)
+
+
+def test_load_ogb_keeps_pyg_safe_globals(ogb_mirror, tmp_path):
+    r"""PyG allow-lists :class:`Data` for :obj:`torch.load` at import;
+    loading an OGB set must leave that registration in place, or every
+    later :class:`TUDataset` load warns and unpickles unrestricted."""
+    before = set(map(str, torch.serialization.get_safe_globals()))
+    assert str(Data) in before
+    load_ogb("ogbg-molbace", str(tmp_path), ogb_mirror)
+    after = set(map(str, torch.serialization.get_safe_globals()))
+    assert after == before
 
 
 def test_load_ogb_errors(ogb_mirror, tmp_path):
