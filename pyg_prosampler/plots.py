@@ -13,13 +13,17 @@ def plot_results(records_path: str, png_path: str) -> str:
     r"""Writes a PNG with, per data set, the mean in-batch cosine and the
     same-class pair fraction per epoch (mean over seeds) for every
     sampler/loss, and the accuracy (mean ± std over seeds) per
-    configuration.  Returns :obj:`png_path`."""
+    configuration.  Records without :obj:`epoch_logs` add to the
+    accuracy bars only.  Returns :obj:`png_path`."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     records = load_records(records_path)
+    if not records:
+        raise ValueError(f"no records in {records_path!r}: run a command "
+                         f"with --out {records_path} first")
     groups: Dict[Tuple[str, str], List[dict]] = defaultdict(list)
     for r in records:
         groups[(r["dataset"], f"{r['sampler']}/{loss_label(r)}")].append(r)
@@ -33,9 +37,11 @@ def plot_results(records_path: str, png_path: str) -> str:
         for name in names:
             recs = groups[(ds, name)]
             for key, ax in (("mean_cosine", ax_cos), ("same_class", ax_same)):
-                curves = [[e.get(key, float("nan")) for e in r["epoch_logs"]]
-                          for r in recs]
+                curves = [[e.get(key, float("nan"))
+                           for e in r.get("epoch_logs", [])] for r in recs]
                 length = min(len(c) for c in curves)
+                if length == 0:
+                    continue
                 mean = [sum(c[i] for c in curves) / len(curves)
                         for i in range(length)]
                 ax.plot(range(length), mean, label=name)
@@ -46,12 +52,13 @@ def plot_results(records_path: str, png_path: str) -> str:
                           ha="right", fontsize=8)
         low = min(a - s for a, s in accs) if accs else 0
         ax_acc.set_ylim(max(0, low - 5), 100)
-        ax_cos.set_title(f"{ds}: mean in-batch cosine (projection)")
+        ax_cos.set_title(f"{ds}: mean in-batch cosine (fed embeddings)")
         ax_same.set_title(f"{ds}: same-class pairs in a batch")
         ax_acc.set_title(f"{ds}: accuracy % (mean ± std over seeds)")
         for ax in (ax_cos, ax_same):
             ax.set_xlabel("epoch")
-            ax.legend(fontsize=7)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(png_path, dpi=110)
     plt.close(fig)
