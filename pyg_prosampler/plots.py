@@ -39,9 +39,10 @@ def plot_results(records_path: str, png_path: str) -> str:
             for key, ax in (("mean_cosine", ax_cos), ("same_class", ax_same)):
                 curves = [[e.get(key, float("nan"))
                            for e in r.get("epoch_logs", [])] for r in recs]
-                length = min(len(c) for c in curves)
-                if length == 0:
+                curves = [c for c in curves if c]
+                if not curves:
                     continue
+                length = min(len(c) for c in curves)
                 mean = [sum(c[i] for c in curves) / len(curves)
                         for i in range(length)]
                 ax.plot(range(length), mean, label=name)

@@ -35,16 +35,27 @@ def test_plot_one_row_per_dataset(tmp_path):
     assert png_size(out) == (1650, 792)
 
 
-def test_plot_records_without_epoch_logs(tmp_path):
+def test_plot_records_without_epoch_logs(tmp_path, monkeypatch):
     r"""Records without per-epoch logs (e.g. written by an older version)
-    still give the accuracy bars, with no legend warning."""
+    still give the accuracy bars, with no legend warning, and do not hide
+    the curves of the records that have logs."""
+    import matplotlib.pyplot as plt
+
+    closed = []
+    monkeypatch.setattr(plt, "close", closed.append)
     src = tmp_path / "r.json"
     src.write_text(json.dumps([record("MUTAG", "uniform", 0, logs=False),
-                               record("MUTAG", "prosampler", 0)]))
+                               record("MUTAG", "prosampler", 0),
+                               record("MUTAG", "prosampler", 1, logs=False)]))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         out = plot_results(str(src), str(tmp_path / "r.png"))
     assert png_size(out) == (1650, 396)
+    ax_cos, ax_same, ax_acc = closed[0].axes
+    (line,) = ax_cos.get_lines()  # prosampler's, from its one logged seed
+    assert line.get_label() == "prosampler/infonce"
+    assert list(line.get_ydata()) == [0.0, 0.1, 0.2]
+    assert len(ax_acc.patches) == 2  # one bar per configuration
 
 
 def test_plot_without_records_says_what_to_do(tmp_path):
