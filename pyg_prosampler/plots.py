@@ -37,9 +37,8 @@ def plot_results(records_path: str, png_path: str) -> str:
         for name in names:
             recs = groups[(ds, name)]
             for key, ax in (("mean_cosine", ax_cos), ("same_class", ax_same)):
-                curves = [[e.get(key, float("nan"))
-                           for e in r.get("epoch_logs", [])] for r in recs]
-                curves = [c for c in curves if c]
+                curves = [[e.get(key, float("nan")) for e in r["epoch_logs"]]
+                          for r in recs if r.get("epoch_logs")]
                 if not curves:
                     continue
                 length = min(len(c) for c in curves)

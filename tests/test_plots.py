@@ -41,7 +41,7 @@ def test_plot_records_without_epoch_logs(tmp_path, monkeypatch):
     the curves of the records that have logs."""
     import matplotlib.pyplot as plt
 
-    closed = []
+    closed, close = [], plt.close
     monkeypatch.setattr(plt, "close", closed.append)
     src = tmp_path / "r.json"
     src.write_text(json.dumps([record("MUTAG", "uniform", 0, logs=False),
@@ -56,6 +56,7 @@ def test_plot_records_without_epoch_logs(tmp_path, monkeypatch):
     assert line.get_label() == "prosampler/infonce"
     assert list(line.get_ydata()) == [0.0, 0.1, 0.2]
     assert len(ax_acc.patches) == 2  # one bar per configuration
+    close(closed[0])
 
 
 def test_plot_without_records_says_what_to_do(tmp_path):
