@@ -11,7 +11,9 @@
 # top 32 entries per node, one-hot degree capped at 64 where a set has no
 # node labels); the sampler knobs as for GraphCL.  LAYERS, BATCH and OUT
 # override the layers, batch size and results file; that is how
-# benchmarks/select_mvgrl.py runs its inner-validation grid.  CKPT_DIR
+# benchmarks/select_mvgrl.py runs its inner-validation grid.  CANDIDATES
+# and RESTART override M and the restart probability, as in
+# run_graphcl_tu.sh (benchmarks/select_graphcl.py --method mvgrl).  CKPT_DIR
 # saves every run after each epoch there and resumes it (REDDIT-BINARY's
 # runs take longer than a session here):
 #   CKPT_DIR=data/checkpoints SEEDS=0 SAMPLERS=uniform \
@@ -22,6 +24,8 @@ MIRROR=${PYG_PROSAMPLER_TU_MIRROR:-../shared/data/TU}
 OUT=${OUT:-benchmarks/results/mvgrl_tu.json}
 LAYERS=${LAYERS:-4}
 BATCH=${BATCH:-128}
+CANDIDATES=${CANDIDATES:-1000}
+RESTART=${RESTART:-0.1}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 # Allocation, for speed only (not a single value changes): REDDIT-B's
 # 100+ MB activations are otherwise mapped afresh and faulted in on every
@@ -40,7 +44,7 @@ for ds in "${SETS[@]}"; do
     .venv/bin/python -m pyg_prosampler mvgrl --tu-mirror "$MIRROR" \
       --out "$OUT" --seeds $SEEDS --epochs 20 --batch-size "$BATCH" \
       --lr 0.001 --hidden 512 --layers "$LAYERS" --num-neighbors 100 \
-      --num-candidates 1000 --restart-prob 0.1 --refresh-every 100 \
+      --num-candidates "$CANDIDATES" --restart-prob "$RESTART" --refresh-every 100 \
       --warmup-epochs 1 --quiet --dataset "$ds" --sampler $s --loss jsd \
       ${CKPT_DIR:+--checkpoint-dir "$CKPT_DIR"}
   done

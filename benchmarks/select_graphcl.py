@@ -1,5 +1,5 @@
 r"""ProSampler's knobs chosen by inner validation, nested in the outer
-folds, for GraphCL (InfoNCE), against uniform batches.
+folds, for GraphCL (InfoNCE) or MVGRL (JSD), against uniform batches.
 
     python benchmarks/select_graphcl.py --dataset IMDB-MULTI
 
@@ -19,6 +19,15 @@ folds is that seed's accuracy, which is paired by seed with uniform's
 lists per configuration the mean inner and test accuracy and how often
 it was chosen; the test column is shown, never used.  Every run resumes
 where a previous call stopped.
+
+    python benchmarks/select_graphcl.py --method mvgrl --dataset IMDB-MULTI
+
+The same rule for MVGRL at ``run_mvgrl_tu.sh``'s fixed architecture (4
+layers, B = 128), with the runs in ``mvgrl_nested.json`` beside
+``select_mvgrl.py --nested``'s (whose uniform and default-knob runs at 4
+layers are reused: same command) and the table in ``mvgrl_select.md``.
+The layers stay fixed: choosing them as well would multiply the grid by
+three, beyond this machine.
 """
 from __future__ import annotations
 
@@ -26,9 +35,9 @@ import argparse
 import itertools
 import os
 import subprocess
-from typing import Dict, List, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
-from select_mvgrl import nested_by_seed, write_section
+from select_mvgrl import MD_HEAD, NESTED_OUT, nested_by_seed, write_section
 from summarize_graphcl import paired_cell
 
 from pyg_prosampler.evaluate import mean_std
@@ -36,28 +45,61 @@ from pyg_prosampler.results import load_records
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
-OUT = os.path.join(RESULTS, "graphcl_select.json")
 SEEDS = [0, 1, 2, 3, 4]
 Config = Tuple[int, float]  # (candidates M, restart probability)
 
 
-def run(dataset: str, sampler: str, config: Config | None) -> None:
-    env = {**os.environ, "OUT": OUT, "SEEDS": " ".join(map(str, SEEDS)),
-           "SAMPLERS": sampler}
+class Method(NamedTuple):
+    script: List[str]  # run script and its mode argument(s)
+    loss: str
+    layers: int | None  # the architecture the grid is run at (None: any)
+    out: str  # where the grid's runs go
+    uniform_from: List[str]  # files searched for uniform's runs, in order
+    markdown: str
+    head: List[str]  # the Markdown file's head
+    section: str  # its section heading, "{}" = the data set
+
+
+METHODS = {
+    "graphcl": Method(
+        ["run_graphcl_tu.sh", "infonce"], "infonce", None,
+        os.path.join(RESULTS, "graphcl_select.json"),
+        [os.path.join(RESULTS, f) for f in ("graphcl_select.json",
+                                            "graphcl_tu.json")],
+        os.path.join(RESULTS, "graphcl_select.md"),
+        ["# GraphCL: ProSampler's knobs chosen per outer fold by inner "
+         "validation", "", "Rule and grid: `benchmarks/select_graphcl.py`. "
+         "Paired cell: mean difference in points [95 % Student-t interval] "
+         "(seeds at or above uniform / seeds).", ""], "{}"),
+    "mvgrl": Method(
+        ["run_mvgrl_tu.sh"], "jsd", 4, NESTED_OUT,
+        [NESTED_OUT, os.path.join(RESULTS, "mvgrl_tu.json")],
+        os.path.join(RESULTS, "mvgrl_select.md"), MD_HEAD,
+        "{}, ProSampler's knobs chosen per outer fold (4 layers, B=128)"),
+}
+
+
+def run(method: Method, dataset: str, sampler: str,
+        config: Config | None) -> None:
+    env = {**os.environ, "OUT": method.out,
+           "SEEDS": " ".join(map(str, SEEDS)), "SAMPLERS": sampler}
     if config is not None:
         env.update(CANDIDATES=str(config[0]), RESTART=str(config[1]))
-    subprocess.run(["bash", os.path.join(HERE, "run_graphcl_tu.sh"),
-                    "infonce", dataset], env=env, check=True)
+    subprocess.run(["bash", os.path.join(HERE, method.script[0]),
+                    *method.script[1:], dataset], env=env, check=True)
 
 
-def runs_by_config(records: List[dict], dataset: str,
+def runs_by_config(method: Method, records: List[dict], dataset: str,
                    grid: List[Config]) -> Tuple[Dict[Config, dict], dict]:
     r"""ProSampler's runs as ``{config: {seed: record}}`` and uniform's
-    as ``{seed: record}``, for :obj:`dataset`'s InfoNCE runs."""
+    as ``{seed: record}``, for :obj:`dataset`'s runs with
+    :obj:`method`'s loss and architecture."""
     pro: Dict[Config, dict] = {c: {} for c in grid}
     uniform: dict = {}
     for r in records:
-        if r["dataset"] != dataset or r["loss"] != "infonce":
+        if (r["dataset"] != dataset or r["loss"] != method.loss
+                or r["batch_size"] != 128 or method.layers not in
+                (None, r.get("model_params", {}).get("layers"))):
             continue
         if r["sampler"] == "uniform":
             uniform[r["seed"]] = r
@@ -71,44 +113,53 @@ def runs_by_config(records: List[dict], dataset: str,
 
 def main() -> None:
     p = argparse.ArgumentParser()
+    p.add_argument("--method", choices=sorted(METHODS), default="graphcl")
     p.add_argument("--dataset", default="IMDB-MULTI")
     p.add_argument("--candidates", type=int, nargs="+",
                    default=[100, 300, 1000])
     p.add_argument("--restart-probs", type=float, nargs="+",
                    default=[0.1, 0.5])
     args = p.parse_args()
+    method = METHODS[args.method]
     grid = list(itertools.product(args.candidates, args.restart_probs))
-    if set(uniform_runs(args.dataset)) != set(SEEDS):
-        run(args.dataset, "uniform", None)
+    if set(uniform_runs(method, args.dataset)) != set(SEEDS):
+        run(method, args.dataset, "uniform", None)
     for config in grid:
-        run(args.dataset, "prosampler", config)
-    pro, _ = runs_by_config(load_records(OUT), args.dataset, grid)
-    command = f"python benchmarks/select_graphcl.py --dataset {args.dataset}"
+        run(method, args.dataset, "prosampler", config)
+    pro, _ = runs_by_config(method, load_records(method.out), args.dataset,
+                            grid)
+    command = "python benchmarks/select_graphcl.py"
+    if args.method != "graphcl":
+        command += f" --method {args.method}"
+    command += f" --dataset {args.dataset}"
     for flag in ("candidates", "restart_probs"):
         values = getattr(args, flag)
         if values != p.get_default(flag):
             command += f" --{flag.replace('_', '-')} " + " ".join(
                 map(str, values))
-    write_markdown(command, args.dataset, grid, pro,
-                   uniform_runs(args.dataset))
+    write_markdown(method, command, args.dataset, grid, pro,
+                   uniform_runs(method, args.dataset))
 
 
-def uniform_runs(dataset: str) -> dict:
-    r"""Uniform's InfoNCE runs as ``{seed: record}``: those of
-    ``graphcl_select.json``, else those of ``graphcl_tu.json`` (the same
-    command; only the per-seed accuracy is used)."""
-    for path in (OUT, os.path.join(RESULTS, "graphcl_tu.json")):
-        _, uniform = runs_by_config(load_records(path), dataset, [])
+def uniform_runs(method: Method, dataset: str) -> dict:
+    r"""Uniform's runs as ``{seed: record}`` from the first of
+    :obj:`method`'s ``uniform_from`` files that holds every seed (e.g.
+    ``graphcl_select.json``, else ``graphcl_tu.json``: the same command;
+    only the per-seed accuracy is used)."""
+    for path in method.uniform_from:
+        _, uniform = runs_by_config(method, load_records(path), dataset, [])
         if set(uniform) >= set(SEEDS):
             return {s: uniform[s] for s in SEEDS}
     return {}
 
 
-def write_markdown(command: str, dataset: str, grid: List[Config],
-                   pro: Dict[Config, dict], uniform: dict) -> None:
+def write_markdown(method: Method, command: str, dataset: str,
+                   grid: List[Config], pro: Dict[Config, dict],
+                   uniform: dict) -> None:
     selected, chosen = nested_by_seed(pro, grid, SEEDS)
     folds = sum(chosen.values())
-    lines = [f"## {dataset}", "",
+    section = method.section.format(dataset)
+    lines = [f"## {section}", "",
              f"Command: `{command}`. Accuracy %, mean over seeds "
              f"{', '.join(map(str, SEEDS))}.", "",
              "| ProSampler M, restart prob. | inner accuracy | test "
@@ -127,13 +178,7 @@ def write_markdown(command: str, dataset: str, grid: List[Config],
               f"- uniform: {m_uni:.2f} ± {s_uni:.2f}",
               f"- chosen minus uniform, paired by seed: "
               f"{paired_cell(selected, list(uniform.values()))}"]
-    write_section(os.path.join(RESULTS, "graphcl_select.md"),
-                  ["# GraphCL: ProSampler's knobs chosen per outer fold by "
-                   "inner validation", "",
-                   "Rule and grid: `benchmarks/select_graphcl.py`. "
-                   "Paired cell: mean difference in points [95 % Student-t "
-                   "interval] (seeds at or above uniform / seeds).", ""],
-                  dataset, lines)
+    write_section(method.markdown, method.head, section, lines)
 
 
 if __name__ == "__main__":

@@ -174,6 +174,15 @@ def config_of(record: dict) -> Config:
     return record["model_params"]["layers"], record["batch_size"]
 
 
+def default_knobs(record: dict) -> bool:
+    r"""Whether :obj:`record` ran the sampler knobs of ``run_mvgrl_tu.sh``
+    (``mvgrl_nested.json`` also holds ``select_graphcl.py --method mvgrl``'s
+    ProSampler runs with other M and restart probabilities)."""
+    p = record["sampler_params"]
+    return (p.get("num_candidates", 1000) == 1000
+            and p.get("restart_prob", 0.1) == 0.1)
+
+
 def nested_by_seed(runs: Dict[tuple, Dict[int, dict]], grid: List[tuple],
                    seeds: List[int]) -> Tuple[List[dict], Dict[tuple, int]]:
     r"""Per seed, the accuracy with the configuration of :obj:`grid`
@@ -199,7 +208,7 @@ def runs_by_config(records: List[dict], dataset: str, sampler: str,
     runs: Dict[Config, Dict[int, dict]] = {c: {} for c in grid}
     for r in records:
         if (r["dataset"] == dataset and r["sampler"] == sampler
-                and config_of(r) in runs):
+                and config_of(r) in runs and default_knobs(r)):
             runs[config_of(r)][r["seed"]] = r
     return runs
 
