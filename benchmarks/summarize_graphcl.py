@@ -74,6 +74,8 @@ def paired_cell(a: list, b: list) -> str:
     if not set(a) & set(b):
         return "–"
     r = paired_difference(a, b)
+    if r["n"] == 1:  # no interval from one pair
+        return f"{r['mean']:+.2f} (n=1)"
     return (f"{r['mean']:+.2f} [{r['low']:+.2f}, {r['high']:+.2f}] "
             f"({r['wins']}/{r['n']})")
 

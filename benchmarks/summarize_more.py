@@ -51,6 +51,8 @@ def cell(values: List[float]) -> str:
     if not values:
         return "–"
     m, s = mean_std(values)
+    if len(values) == 1:  # no spread from one seed
+        return f"{m:.2f} (n=1)"
     return f"{m:.2f}±{s:.2f}" + ("" if len(values) == 5 else
                                  f" (n={len(values)})")
 
