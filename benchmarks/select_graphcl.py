@@ -41,7 +41,14 @@ import os
 import subprocess
 from typing import Dict, List, NamedTuple, Tuple
 
-from select_mvgrl import MD_HEAD, NESTED_OUT, nested_by_seed, write_section
+from select_mvgrl import (
+    LAYERS,
+    MD_HEAD,
+    NESTED_OUT,
+    nested_by_seed,
+    nested_runs,
+    write_section,
+)
 from summarize_graphcl import HARDNESS_NOTE, hardness_cell, paired_cell
 
 from pyg_prosampler.evaluate import mean_std
@@ -183,9 +190,29 @@ def write_markdown(method: Method, command: str, dataset: str,
               f"- uniform: {m_uni:.2f} ± {s_uni:.2f} (batches: "
               f"{hardness_cell(list(uniform.values()))})",
               f"- chosen minus uniform, paired by seed: "
-              f"{paired_cell(selected, list(uniform.values()))}", "",
-              "Batches: " + HARDNESS_NOTE]
+              f"{paired_cell(selected, list(uniform.values()))}"]
+    if method.layers is not None:
+        lines += uniform_depth_chosen(dataset, selected)
+    lines += ["", "Batches: " + HARDNESS_NOTE]
     write_section(method.markdown, method.head, section, lines)
+
+
+def uniform_depth_chosen(dataset: str, selected: List[dict]) -> List[str]:
+    r"""MVGRL only: bullets comparing :obj:`selected` with uniform batches
+    whose layers {2, 4, 8} are chosen per fold (``select_mvgrl.py
+    --nested --batch-sizes 128``), uniform's best use of the same inner
+    splits; none where those runs are missing."""
+    grid = [(layers, 128) for layers in LAYERS]
+    try:
+        depth, _ = nested_runs(load_records(NESTED_OUT), dataset, "uniform",
+                               grid)
+    except RuntimeError:
+        return []
+    m, sd = mean_std([100 * r["accuracy"] for r in depth])
+    return [f"- uniform, layers chosen per fold (`select_mvgrl.py "
+            f"--nested`): {m:.2f} ± {sd:.2f}",
+            f"- knobs chosen minus uniform with its layers chosen, paired "
+            f"by seed: {paired_cell(selected, depth)}"]
 
 
 if __name__ == "__main__":
