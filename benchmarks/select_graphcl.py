@@ -27,11 +27,19 @@ The same rule for MVGRL at ``run_mvgrl_tu.sh``'s fixed architecture (4
 layers, B = 128), with the runs in ``mvgrl_nested.json`` beside
 ``select_mvgrl.py --nested``'s (whose uniform and default-knob runs at 4
 layers are reused: same command) and the table in ``mvgrl_select.md``.
-The layers stay fixed: choosing them as well would multiply the grid by
-three, beyond this machine.  For the same reason the grid was cut to the
-mildest and the hardest pool, M in {100, 1000}, when the first IMDB-M run
-took 7 minutes here (beside a REDDIT-B run); the cut was for time, and
-that run's own accuracy had no part in it.
+The grid was cut to the mildest and the hardest pool, M in {100, 1000},
+when the first IMDB-M run took 7 minutes here (beside a REDDIT-B run); the
+cut was for time, and that run's own accuracy had no part in it.
+
+    python benchmarks/select_graphcl.py --method mvgrl --dataset IMDB-MULTI \
+        --candidates 100 1000 --layers 2 4 8
+
+chooses MVGRL's layers and ProSampler's knobs together, per outer fold by
+the same rule, over layers x M x restart probability (ordered by layers,
+then as above, for ties), to set against uniform with its layers chosen
+per fold (``select_mvgrl.py --nested``): both then choose everything but
+B = 128 on the inner splits.  The runs at the default knobs come from
+``select_mvgrl.py --nested`` (same command).
 """
 from __future__ import annotations
 
@@ -57,7 +65,9 @@ from pyg_prosampler.results import load_records
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
 SEEDS = [0, 1, 2, 3, 4]
-Config = Tuple[int, float]  # (candidates M, restart probability)
+# (candidates M, restart probability), or (layers, M, restart probability)
+# where the layers are chosen too
+Config = Tuple[float, ...]
 
 
 class Method(NamedTuple):
@@ -95,28 +105,36 @@ def run(method: Method, dataset: str, sampler: str,
     env = {**os.environ, "OUT": method.out,
            "SEEDS": " ".join(map(str, SEEDS)), "SAMPLERS": sampler}
     if config is not None:
-        env.update(CANDIDATES=str(config[0]), RESTART=str(config[1]))
+        env.update(CANDIDATES=str(config[-2]), RESTART=str(config[-1]))
+        if len(config) == 3:
+            env.update(LAYERS=str(config[0]))
     subprocess.run(["bash", os.path.join(HERE, method.script[0]),
                     *method.script[1:], dataset], env=env, check=True)
 
 
 def runs_by_config(method: Method, records: List[dict], dataset: str,
-                   grid: List[Config]) -> Tuple[Dict[Config, dict], dict]:
+                   grid: List[Config], joint: bool = False
+                   ) -> Tuple[Dict[Config, dict], dict]:
     r"""ProSampler's runs as ``{config: {seed: record}}`` and uniform's
     as ``{seed: record}``, for :obj:`dataset`'s runs with
-    :obj:`method`'s loss and architecture."""
+    :obj:`method`'s loss and architecture (any layers where
+    :obj:`joint`: the layers are then part of the configuration, and
+    uniform's runs are not collected)."""
     pro: Dict[Config, dict] = {c: {} for c in grid}
     uniform: dict = {}
     for r in records:
+        layers = r.get("model_params", {}).get("layers")
         if (r["dataset"] != dataset or r["loss"] != method.loss
-                or r["batch_size"] != 128 or method.layers not in
-                (None, r.get("model_params", {}).get("layers"))):
+                or r["batch_size"] != 128
+                or not (joint or method.layers in (None, layers))):
             continue
-        if r["sampler"] == "uniform":
+        if r["sampler"] == "uniform" and not joint:
             uniform[r["seed"]] = r
         elif r["sampler"] == "prosampler":
             p = r["sampler_params"]
             config = (p["num_candidates"], p["restart_prob"])
+            if joint:
+                config = (layers, *config)
             if config in pro:
                 pro[config][r["seed"]] = r
     return pro, uniform
@@ -130,20 +148,29 @@ def main() -> None:
                    default=[100, 300, 1000])
     p.add_argument("--restart-probs", type=float, nargs="+",
                    default=[0.1, 0.5])
+    p.add_argument("--layers", type=int, nargs="+",
+                   help="MVGRL only: choose the layers among these too")
     args = p.parse_args()
     method = METHODS[args.method]
+    if args.layers is not None and method.layers is None:
+        p.error(f"--layers is for a method with a fixed architecture "
+                f"({[m for m, v in METHODS.items() if v.layers]}), not "
+                f"{args.method}")
     grid = list(itertools.product(args.candidates, args.restart_probs))
+    joint = args.layers is not None
+    if joint:
+        grid = [(layers, *c) for layers in args.layers for c in grid]
     if set(uniform_runs(method, args.dataset)) != set(SEEDS):
         run(method, args.dataset, "uniform", None)
     for config in grid:
         run(method, args.dataset, "prosampler", config)
     pro, _ = runs_by_config(method, load_records(method.out), args.dataset,
-                            grid)
+                            grid, joint)
     command = "python benchmarks/select_graphcl.py"
     if args.method != "graphcl":
         command += f" --method {args.method}"
     command += f" --dataset {args.dataset}"
-    for flag in ("candidates", "restart_probs"):
+    for flag in ("candidates", "restart_probs", "layers"):
         values = getattr(args, flag)
         if values != p.get_default(flag):
             command += f" --{flag.replace('_', '-')} " + " ".join(
@@ -169,35 +196,43 @@ def write_markdown(method: Method, command: str, dataset: str,
                    uniform: dict) -> None:
     selected, chosen = nested_by_seed(pro, grid, SEEDS)
     folds = sum(chosen.values())
+    joint = len(grid[0]) == 3
+    what = "layers and knobs" if joint else "knobs"
     section = method.section.format(dataset)
+    if joint:
+        section = f"{dataset}, MVGRL's layers and ProSampler's knobs " \
+                  f"chosen per outer fold (B=128)"
     lines = [f"## {section}", "",
              f"Command: `{command}`. Accuracy %, mean over seeds "
              f"{', '.join(map(str, SEEDS))}.", "",
-             "| ProSampler M, restart prob. | inner accuracy | test "
-             "accuracy (not used) | batches: cosine / same-class | chosen "
-             "in folds |", "|---|---|---|---|---|"]
+             f"| ProSampler {'layers, ' if joint else ''}M, restart prob. "
+             "| inner accuracy | test accuracy (not used) | batches: cosine "
+             "/ same-class | chosen in folds |", "|---|---|---|---|---|"]
     for c in grid:
         runs = list(pro[c].values())
         inner = 100 * sum(r["inner_accuracy"] for r in runs) / len(runs)
         test = 100 * sum(r["accuracy"] for r in runs) / len(runs)
-        lines.append(f"| {c[0]}, {c[1]} | {inner:.2f} | {test:.2f} | "
-                     f"{hardness_cell(runs)} | {chosen[c]}/{folds} |")
+        lines.append(f"| {', '.join(map(str, c))} | {inner:.2f} | "
+                     f"{test:.2f} | {hardness_cell(runs)} | "
+                     f"{chosen[c]}/{folds} |")
     m_sel, s_sel = mean_std([100 * r["accuracy"] for r in selected])
     m_uni, s_uni = mean_std([100 * r["accuracy"]
                              for r in uniform.values()])
-    lines += ["", f"- ProSampler, knobs chosen per fold: "
+    at = f" at {method.layers} layers" if joint else ""
+    lines += ["", f"- ProSampler, {what} chosen per fold: "
                   f"{m_sel:.2f} ± {s_sel:.2f}",
-              f"- uniform: {m_uni:.2f} ± {s_uni:.2f} (batches: "
+              f"- uniform{at}: {m_uni:.2f} ± {s_uni:.2f} (batches: "
               f"{hardness_cell(list(uniform.values()))})",
-              f"- chosen minus uniform, paired by seed: "
+              f"- chosen minus uniform{at}, paired by seed: "
               f"{paired_cell(selected, list(uniform.values()))}"]
     if method.layers is not None:
-        lines += uniform_depth_chosen(dataset, selected)
+        lines += uniform_depth_chosen(dataset, selected, what)
     lines += ["", "Batches: " + HARDNESS_NOTE]
     write_section(method.markdown, method.head, section, lines)
 
 
-def uniform_depth_chosen(dataset: str, selected: List[dict]) -> List[str]:
+def uniform_depth_chosen(dataset: str, selected: List[dict],
+                         what: str) -> List[str]:
     r"""MVGRL only: bullets comparing :obj:`selected` with uniform batches
     whose layers {2, 4, 8} are chosen per fold (``select_mvgrl.py
     --nested --batch-sizes 128``), uniform's best use of the same inner
@@ -211,8 +246,8 @@ def uniform_depth_chosen(dataset: str, selected: List[dict]) -> List[str]:
     m, sd = mean_std([100 * r["accuracy"] for r in depth])
     return [f"- uniform, layers chosen per fold (`select_mvgrl.py "
             f"--nested`): {m:.2f} ± {sd:.2f}",
-            f"- knobs chosen minus uniform with its layers chosen, paired "
-            f"by seed: {paired_cell(selected, depth)}"]
+            f"- {what} chosen minus uniform with its layers chosen, "
+            f"paired by seed: {paired_cell(selected, depth)}"]
 
 
 if __name__ == "__main__":
