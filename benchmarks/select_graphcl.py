@@ -70,6 +70,11 @@ SEEDS = [0, 1, 2, 3, 4]
 Config = Tuple[float, ...]
 
 
+def chooses_layers(grid: List[Config]) -> bool:
+    r"""Whether :obj:`grid`'s configurations include the layers."""
+    return bool(grid) and len(grid[0]) == 3
+
+
 class Method(NamedTuple):
     script: List[str]  # run script and its mode argument(s)
     loss: str
@@ -106,20 +111,20 @@ def run(method: Method, dataset: str, sampler: str,
            "SEEDS": " ".join(map(str, SEEDS)), "SAMPLERS": sampler}
     if config is not None:
         env.update(CANDIDATES=str(config[-2]), RESTART=str(config[-1]))
-        if len(config) == 3:
+        if chooses_layers([config]):
             env.update(LAYERS=str(config[0]))
     subprocess.run(["bash", os.path.join(HERE, method.script[0]),
                     *method.script[1:], dataset], env=env, check=True)
 
 
 def runs_by_config(method: Method, records: List[dict], dataset: str,
-                   grid: List[Config], joint: bool = False
-                   ) -> Tuple[Dict[Config, dict], dict]:
+                   grid: List[Config]) -> Tuple[Dict[Config, dict], dict]:
     r"""ProSampler's runs as ``{config: {seed: record}}`` and uniform's
     as ``{seed: record}``, for :obj:`dataset`'s runs with
-    :obj:`method`'s loss and architecture (any layers where
-    :obj:`joint`: the layers are then part of the configuration, and
-    uniform's runs are not collected)."""
+    :obj:`method`'s loss and architecture (any layers where the grid
+    chooses them: they are then part of the configuration, and uniform's
+    runs are not collected)."""
+    joint = chooses_layers(grid)
     pro: Dict[Config, dict] = {c: {} for c in grid}
     uniform: dict = {}
     for r in records:
@@ -157,15 +162,14 @@ def main() -> None:
                 f"({[m for m, v in METHODS.items() if v.layers]}), not "
                 f"{args.method}")
     grid = list(itertools.product(args.candidates, args.restart_probs))
-    joint = args.layers is not None
-    if joint:
+    if args.layers is not None:
         grid = [(layers, *c) for layers in args.layers for c in grid]
     if set(uniform_runs(method, args.dataset)) != set(SEEDS):
         run(method, args.dataset, "uniform", None)
     for config in grid:
         run(method, args.dataset, "prosampler", config)
     pro, _ = runs_by_config(method, load_records(method.out), args.dataset,
-                            grid, joint)
+                            grid)
     command = "python benchmarks/select_graphcl.py"
     if args.method != "graphcl":
         command += f" --method {args.method}"
@@ -196,7 +200,7 @@ def write_markdown(method: Method, command: str, dataset: str,
                    uniform: dict) -> None:
     selected, chosen = nested_by_seed(pro, grid, SEEDS)
     folds = sum(chosen.values())
-    joint = len(grid[0]) == 3
+    joint = chooses_layers(grid)
     what = "layers and knobs" if joint else "knobs"
     section = method.section.format(dataset)
     if joint:
