@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import time
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import torch
 from torch import Tensor
@@ -15,6 +15,7 @@ from torch_geometric.loader import DataLoader
 from pyg_prosampler.checkpoint import saved_epochs
 from pyg_prosampler.datasets import load_tu
 from pyg_prosampler.diagnostics import batch_hardness
+from pyg_prosampler.memory import peak_memory, reset_peak_memory
 from pyg_prosampler.models import GINEncoder
 from pyg_prosampler.samplers import (
     EmbeddingBatchSampler,
@@ -215,23 +216,26 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
                                    warmup_epochs=args.warmup_epochs)
             checkpoint = run_checkpoint(args.checkpoint_dir, key)
             resumed_at = saved_epochs(checkpoint) if checkpoint else 0
+            from_run = reset_peak_memory(args.device)
             t = time.perf_counter()
             _, logs, res = train_for(args, dataset, sampler, seed, labels,
                                      checkpoint)
             wall = time.perf_counter() - t
+            peaks = run_peaks(logs, peak_memory(args.device))
             record = {**key, **res,
                       "train_seconds": sum(e["train_seconds"] for e in logs),
                       "sampling_seconds": sum(e["sampling_seconds"]
                                               for e in logs),
                       "rebuild_seconds": sum(e["rebuild_seconds"]
                                              for e in logs),
-                      "wall_seconds": wall,
+                      "wall_seconds": wall, **peaks,
+                      "peak_memory_since": "run" if from_run else "process",
                       "features": args.features, "epoch_logs": logs,
                       "machine": machine()}
             if resumed_at:  # wall_seconds covers this part only
                 record["resumed_at_epoch"] = resumed_at
             print(f"{name} seed {seed}: {score_line(res)}, "
-                  f"{wall:.1f} s")
+                  f"{wall:.1f} s, peak {peaks['peak_rss_gb']:.2f} GB")
             if args.out:
                 append_record(args.out, record)
             if checkpoint:
@@ -242,6 +246,14 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
         from pyg_prosampler.plots import plot_results
         print(f"plot: {plot_results(args.out, args.plot)}")
     return table
+
+
+def run_peaks(logs: List[dict], now: Dict[str, float]) -> Dict[str, float]:
+    r"""A run's peak memory: the highest of its epochs' logs (those of a
+    resumed run's earlier process included) and of :obj:`now`, read after
+    its evaluation."""
+    return {k: max([v] + [e[k] for e in logs if k in e])
+            for k, v in now.items()}
 
 
 def run_checkpoint(folder: Optional[str], key: dict) -> Optional[str]:

@@ -26,6 +26,7 @@ from pyg_prosampler.diagnostics import pair_mean
 from pyg_prosampler.evaluate import svm_accuracy
 from pyg_prosampler.loader import ProximityLoader
 from pyg_prosampler.losses import local_global_jsd
+from pyg_prosampler.memory import peak_memory
 from pyg_prosampler.models import MVGRL, GraphCL
 from pyg_prosampler.negatives import (
     NEGATIVES,
@@ -102,8 +103,10 @@ def fit(
     Returns:
         One dict per epoch: loss, mean in-batch cosine of the fed
         embeddings, same-class pair fraction (with :obj:`labels`, which are
-        never used to train), and seconds of training, sampling, graph
-        rebuilding and collation.
+        never used to train), seconds of training, sampling, graph
+        rebuilding and collation, and the process's peak memory so far
+        (:func:`pyg_prosampler.memory.peak_memory`: host, and CUDA when
+        training there; :obj:`fit` never resets it, the caller may).
     """
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     loader = ProximityLoader(dataset, batch_sampler=sampler)
@@ -171,6 +174,7 @@ def fit(
         }
         if labels is not None:
             log["same_class"] = totals["same"] / steps
+        log.update(peak_memory(device))
         logs.append(log)
         bar.set_postfix(loss=f"{log['loss']:.3f}",
                         cos=f"{log['mean_cosine']:.3f}",

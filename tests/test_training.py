@@ -1,4 +1,5 @@
 import math
+import sys
 
 import pytest
 import torch
@@ -121,6 +122,11 @@ def test_cli_appends_and_skips_records(tu_mirror, tmp_path, capsys):
     assert {"dataset", "method", "sampler", "loss", "seed", "accuracy",
             "accuracy_std_folds", "epochs", "batch_size", "sampler_params",
             "train_seconds", "sampling_seconds"} <= set(records[0])
+    peaks = [e["peak_rss_gb"] for e in records[0]["epoch_logs"]]
+    assert peaks and all(p > 0 for p in peaks)
+    assert records[0]["peak_rss_gb"] >= max(peaks)  # evaluation included
+    if sys.platform.startswith("linux"):  # reset before the run
+        assert records[0]["peak_memory_since"] == "run"
     main(args)  # same configuration and seed: skipped
     assert len(load_records(str(out))) == 1
     assert "skipped" in capsys.readouterr().out
