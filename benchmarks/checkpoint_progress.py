@@ -19,16 +19,17 @@ from pyg_prosampler.results import machine
 def progress(path: str) -> dict:
     r"""Epochs done, and training and collation seconds of each, of the
     checkpoint at :obj:`path`; with the peak resident memory (GB) logged
-    at each epoch's end where the run logs it (runs started before the
-    library logged it do not)."""
+    at each epoch's end and the largest batch in nodes, where the run logs
+    them (runs started before the library logged them do not)."""
     logs = saved_logs(path)
     row = {"checkpoint": osp.basename(path), "epochs_done": len(logs),
            "train_seconds": [round(e["train_seconds"], 1) for e in logs],
            "collate_seconds": [round(e["collate_seconds"], 1)
                                for e in logs]}
-    if any("peak_rss_gb" in e for e in logs):
-        row["peak_rss_gb"] = [round(e["peak_rss_gb"], 2)
-                              if "peak_rss_gb" in e else None for e in logs]
+    for key, digits in (("peak_rss_gb", 2), ("batch_nodes_max", 0)):
+        if any(key in e for e in logs):
+            row[key] = [round(e[key], digits) if key in e else None
+                        for e in logs]
     return row
 
 
@@ -46,7 +47,9 @@ def main() -> None:
         print(f"{r['checkpoint']}: {r['epochs_done']} epochs, train s "
               f"{r['train_seconds']}"
               + (f", peak RSS GB {r['peak_rss_gb']}" if "peak_rss_gb" in r
-                 else ""))
+                 else "")
+              + (f", largest batch (nodes) {r['batch_nodes_max']}"
+                 if "batch_nodes_max" in r else ""))
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"runs": rows, "note": args.note,

@@ -104,7 +104,9 @@ def fit(
         One dict per epoch: loss, mean in-batch cosine of the fed
         embeddings, same-class pair fraction (with :obj:`labels`, which are
         never used to train), seconds of training, sampling, graph
-        rebuilding and collation, and the process's peak memory so far
+        rebuilding and collation, the mean and largest node count of a
+        batch (what activation memory grows with), and the process's peak
+        memory so far
         (:func:`pyg_prosampler.memory.peak_memory`: host, and CUDA when
         training there; :obj:`fit` never resets it, the caller may).
     """
@@ -138,7 +140,8 @@ def fit(
                dynamic_ncols=True, initial=len(logs), total=epochs)
     for epoch in bar:
         model.train()
-        totals = dict(loss=0.0, cos=0.0, same=0.0, train=0.0, load=0.0)
+        totals = dict(loss=0.0, cos=0.0, same=0.0, train=0.0, load=0.0,
+                      nodes=0.0, nodes_max=0.0)
         sampler_before = dict(sampler.totals)
         for _ in range(steps):
             t0 = time.perf_counter()
@@ -160,6 +163,8 @@ def fit(
                 totals["same"] += float(pair_mean(onehot, idx.cpu()))
             totals["train"] += t2 - t1
             totals["load"] += t1 - t0
+            totals["nodes"] += batch.num_nodes
+            totals["nodes_max"] = max(totals["nodes_max"], batch.num_nodes)
         delta = {k: sampler.totals.get(k, 0.0) - sampler_before.get(k, 0.0)
                  for k in ("build_seconds", "draw_seconds")}
         log = {
@@ -171,6 +176,8 @@ def fit(
             "rebuild_seconds": delta["build_seconds"],
             "collate_seconds": max(0.0, totals["load"] - delta["draw_seconds"]
                                    - delta["build_seconds"]),
+            "batch_nodes_mean": totals["nodes"] / steps,
+            "batch_nodes_max": int(totals["nodes_max"]),
         }
         if labels is not None:
             log["same_class"] = totals["same"] / steps

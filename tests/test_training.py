@@ -308,3 +308,26 @@ def test_cli_resumes_a_stopped_run_from_its_checkpoint(tu_mirror, tmp_path,
     assert [e["loss"] for e in resumed["epoch_logs"]] == \
         [e["loss"] for e in unbroken["epoch_logs"]]
     assert list(folder.iterdir()) == []
+
+
+def test_fit_logs_batch_node_counts_and_peak_memory(mutag):
+    from torch_geometric.nn import global_add_pool
+
+    from pyg_prosampler import training
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(mutag.num_features, 8)
+    seen = []
+
+    def step(batch):
+        seen.append(batch.num_nodes)
+        h = global_add_pool(model(batch.x), batch.batch)
+        return h.pow(2).mean(), h
+
+    logs = training.fit(model, mutag, UniformBatchSampler(188, 50, seed=0),
+                        step, epochs=2, progress=False)
+    for epoch, log in enumerate(logs):  # 4 steps of 50 per epoch
+        nodes = seen[4 * epoch:4 * epoch + 4]
+        assert log["batch_nodes_max"] == max(nodes)
+        assert log["batch_nodes_mean"] == pytest.approx(sum(nodes) / 4)
+    assert 0 < logs[0]["peak_rss_gb"] <= logs[1]["peak_rss_gb"]
