@@ -234,8 +234,10 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
                       "machine": machine()}
             if resumed_at:  # wall_seconds covers this part only
                 record["resumed_at_epoch"] = resumed_at
+            peak = (f", peak {peaks['peak_rss_gb']:.2f} GB"
+                    if "peak_rss_gb" in peaks else "")
             print(f"{name} seed {seed}: {score_line(res)}, "
-                  f"{wall:.1f} s, peak {peaks['peak_rss_gb']:.2f} GB")
+                  f"{wall:.1f} s{peak}")
             if args.out:
                 append_record(args.out, record)
             if checkpoint:

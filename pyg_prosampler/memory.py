@@ -17,7 +17,6 @@ reset them would change what a caller measures with
 from __future__ import annotations
 
 import re
-import resource
 import sys
 from typing import Dict, Optional
 
@@ -34,10 +33,11 @@ def _cuda(device: Optional[str | torch.device]) -> Optional[torch.device]:
     return device if device.type == "cuda" else None
 
 
-def peak_rss_bytes() -> int:
+def peak_rss_bytes() -> Optional[int]:
     r"""Peak resident set size of this process, in bytes, since it started
     or since the last :func:`reset_peak_memory` (Linux's :obj:`VmHWM`;
-    elsewhere :obj:`ru_maxrss`, which counts from the start)."""
+    elsewhere :obj:`ru_maxrss`, which counts from the start; :obj:`None`
+    where neither exists, e.g. on Windows)."""
     try:
         with open(_STATUS) as f:
             match = re.search(r"^VmHWM:\s+(\d+)\s+kB", f.read(), re.M)
@@ -45,20 +45,25 @@ def peak_rss_bytes() -> int:
             return int(match.group(1)) * 1024
     except OSError:
         pass
+    try:
+        import resource  # Unix only
+    except ImportError:
+        return None
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return maxrss if sys.platform == "darwin" else maxrss * 1024
 
 
 def peak_memory(device: Optional[str | torch.device] = None
                 ) -> Dict[str, float]:
-    r"""The process's peak memory so far: :obj:`peak_rss_gb` and, when
-    :obj:`device` is a CUDA device, :obj:`peak_cuda_gb` (torch's
-    :obj:`max_memory_allocated` there).
+    r"""The process's peak memory so far: :obj:`peak_rss_gb` (where the
+    system tells it) and, when :obj:`device` is a CUDA device,
+    :obj:`peak_cuda_gb` (torch's :obj:`max_memory_allocated` there).
 
     Args:
         device (str or torch.device, optional): The device trained on.
     """
-    out = {"peak_rss_gb": peak_rss_bytes() / 1e9}
+    rss = peak_rss_bytes()
+    out = {} if rss is None else {"peak_rss_gb": rss / 1e9}
     cuda = _cuda(device)
     if cuda is not None:
         out["peak_cuda_gb"] = torch.cuda.max_memory_allocated(cuda) / 1e9

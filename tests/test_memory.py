@@ -50,6 +50,22 @@ def test_without_proc_the_peak_is_getrusage(monkeypatch):
     assert peak_rss_bytes() == kb * 1024
 
 
+def test_without_any_source_the_peak_is_left_out(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_resource(name, *args, **kwargs):
+        if name == "resource":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(memory, "_STATUS", "/nonexistent/status")
+    monkeypatch.setattr(builtins, "__import__", no_resource)
+    assert peak_rss_bytes() is None
+    assert peak_memory() == {}
+
+
 def test_peak_memory_reports_cuda_only_on_a_cuda_device():
     assert set(peak_memory()) == {"peak_rss_gb"}
     assert set(peak_memory("cpu")) == {"peak_rss_gb"}
