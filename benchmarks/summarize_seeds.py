@@ -26,8 +26,8 @@ import os
 from collections import defaultdict
 
 from summarize_graphcl import PAIRED_NOTE, PAPER, SETS, SHORT, paired_cell
+from summarize_more import cell
 
-from pyg_prosampler.evaluate import mean_std
 from pyg_prosampler.results import load_records, same_config
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -57,13 +57,6 @@ def seed_range(seeds: set) -> str:
     if seeds == list(range(seeds[0], seeds[-1] + 1)):
         return f"{seeds[0]}-{seeds[-1]}"
     return ", ".join(map(str, seeds))
-
-
-def accuracy_cell(records: list) -> str:
-    if not records:
-        return "–"
-    m, s = mean_std([100 * r["accuracy"] for r in records])
-    return f"{m:.2f}±{s:.2f} (n={len(records)})"
 
 
 def main() -> None:
@@ -99,9 +92,11 @@ def main() -> None:
             return [r for r in recs if lo <= r["seed"] <= hi]
 
         (pm, _), (um, _) = paper[ds][1], paper[ds][0]
+        uni_acc, pro_acc = ([100 * r["accuracy"] for r in recs]
+                            for recs in (uni, pro))
         lines.append(
-            f"| {short} | {seed_range(both)} | {accuracy_cell(uni)} | "
-            f"{accuracy_cell(pro)} | "
+            f"| {short} | {seed_range(both)} | {cell(uni_acc)} | "
+            f"{cell(pro_acc)} | "
             f"{paired_cell(part(pro, 0, 4), part(uni, 0, 4))} | "
             f"{paired_cell(part(pro, 5, 14), part(uni, 5, 14))} | "
             f"{paired_cell(pro, uni)} | {pm - um:+.2f} |")

@@ -141,7 +141,7 @@ def fit(
     for epoch in bar:
         model.train()
         totals = dict(loss=0.0, cos=0.0, same=0.0, train=0.0, load=0.0,
-                      nodes=0.0, nodes_max=0.0)
+                      nodes=0, nodes_max=0)
         sampler_before = dict(sampler.totals)
         for _ in range(steps):
             t0 = time.perf_counter()
@@ -177,7 +177,7 @@ def fit(
             "collate_seconds": max(0.0, totals["load"] - delta["draw_seconds"]
                                    - delta["build_seconds"]),
             "batch_nodes_mean": totals["nodes"] / steps,
-            "batch_nodes_max": int(totals["nodes_max"]),
+            "batch_nodes_max": totals["nodes_max"],
         }
         if labels is not None:
             log["same_class"] = totals["same"] / steps
