@@ -40,6 +40,14 @@ then as above, for ties), to set against uniform with its layers chosen
 per fold (``select_mvgrl.py --nested``): both then choose everything but
 B = 128 on the inner splits.  The runs at the default knobs come from
 ``select_mvgrl.py --nested`` (same command).
+
+    python benchmarks/select_graphcl.py --method mvgrl --dataset MUTAG \
+        --candidates 100 1000 --layers 2 4 8 --batch-sizes 32 128
+
+chooses the batch size too (layers x B x M x restart probability, in
+that order for ties), to set against uniform with its layers and batch
+size chosen per fold (``select_mvgrl.py --nested``, which searches B in
+{32, 128} on MUTAG): nothing but the epochs is then fixed for either.
 """
 from __future__ import annotations
 
@@ -65,14 +73,21 @@ from pyg_prosampler.results import load_records
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
 SEEDS = [0, 1, 2, 3, 4]
-# (candidates M, restart probability), or (layers, M, restart probability)
-# where the layers are chosen too
+# (candidates M, restart probability), preceded by the layers where they
+# are chosen too, and by (layers, batch size) where both are
 Config = Tuple[float, ...]
+FIELDS = {2: ("M", "restart prob."), 3: ("layers", "M", "restart prob."),
+          4: ("layers", "B", "M", "restart prob.")}
 
 
 def chooses_layers(grid: List[Config]) -> bool:
     r"""Whether :obj:`grid`'s configurations include the layers."""
-    return bool(grid) and len(grid[0]) == 3
+    return bool(grid) and len(grid[0]) >= 3
+
+
+def chooses_batch(grid: List[Config]) -> bool:
+    r"""Whether :obj:`grid`'s configurations include the batch size."""
+    return bool(grid) and len(grid[0]) == 4
 
 
 class Method(NamedTuple):
@@ -113,6 +128,8 @@ def run(method: Method, dataset: str, sampler: str,
         env.update(CANDIDATES=str(config[-2]), RESTART=str(config[-1]))
         if chooses_layers([config]):
             env.update(LAYERS=str(config[0]))
+        if chooses_batch([config]):
+            env.update(BATCH=str(config[1]))
     subprocess.run(["bash", os.path.join(HERE, method.script[0]),
                     *method.script[1:], dataset], env=env, check=True)
 
@@ -123,14 +140,14 @@ def runs_by_config(method: Method, records: List[dict], dataset: str,
     as ``{seed: record}``, for :obj:`dataset`'s runs with
     :obj:`method`'s loss and architecture (any layers where the grid
     chooses them: they are then part of the configuration, and uniform's
-    runs are not collected)."""
-    joint = chooses_layers(grid)
+    runs are not collected), and any batch size where it chooses that."""
+    joint, batch = chooses_layers(grid), chooses_batch(grid)
     pro: Dict[Config, dict] = {c: {} for c in grid}
     uniform: dict = {}
     for r in records:
         layers = r.get("model_params", {}).get("layers")
         if (r["dataset"] != dataset or r["loss"] != method.loss
-                or r["batch_size"] != 128
+                or not (batch or r["batch_size"] == 128)
                 or not (joint or method.layers in (None, layers))):
             continue
         if r["sampler"] == "uniform" and not joint:
@@ -138,7 +155,9 @@ def runs_by_config(method: Method, records: List[dict], dataset: str,
         elif r["sampler"] == "prosampler":
             p = r["sampler_params"]
             config = (p["num_candidates"], p["restart_prob"])
-            if joint:
+            if batch:
+                config = (layers, r["batch_size"], *config)
+            elif joint:
                 config = (layers, *config)
             if config in pro:
                 pro[config][r["seed"]] = r
@@ -155,14 +174,23 @@ def main() -> None:
                    default=[0.1, 0.5])
     p.add_argument("--layers", type=int, nargs="+",
                    help="MVGRL only: choose the layers among these too")
+    p.add_argument("--batch-sizes", type=int, nargs="+",
+                   help="MVGRL with --layers only: choose the batch size "
+                        "among these too")
     args = p.parse_args()
     method = METHODS[args.method]
     if args.layers is not None and method.layers is None:
         p.error(f"--layers is for a method with a fixed architecture "
                 f"({[m for m, v in METHODS.items() if v.layers]}), not "
                 f"{args.method}")
+    if args.batch_sizes is not None and args.layers is None:
+        p.error("--batch-sizes needs --layers: the batch size is chosen "
+                "together with the layers")
     grid = list(itertools.product(args.candidates, args.restart_probs))
-    if args.layers is not None:
+    if args.batch_sizes is not None:
+        grid = [(layers, b, *c) for layers in args.layers
+                for b in args.batch_sizes for c in grid]
+    elif args.layers is not None:
         grid = [(layers, *c) for layers in args.layers for c in grid]
     if set(uniform_runs(method, args.dataset)) != set(SEEDS):
         run(method, args.dataset, "uniform", None)
@@ -174,7 +202,7 @@ def main() -> None:
     if args.method != "graphcl":
         command += f" --method {args.method}"
     command += f" --dataset {args.dataset}"
-    for flag in ("candidates", "restart_probs", "layers"):
+    for flag in ("candidates", "restart_probs", "layers", "batch_sizes"):
         values = getattr(args, flag)
         if values != p.get_default(flag):
             command += f" --{flag.replace('_', '-')} " + " ".join(
@@ -200,16 +228,20 @@ def write_markdown(method: Method, command: str, dataset: str,
                    uniform: dict) -> None:
     selected, chosen = nested_by_seed(pro, grid, SEEDS)
     folds = sum(chosen.values())
-    joint = chooses_layers(grid)
-    what = "layers and knobs" if joint else "knobs"
+    joint, batch = chooses_layers(grid), chooses_batch(grid)
+    what = ("layers, batch size and knobs" if batch
+            else "layers and knobs" if joint else "knobs")
     section = method.section.format(dataset)
-    if joint:
+    if batch:
+        section = f"{dataset}, MVGRL's layers and batch size and " \
+                  f"ProSampler's knobs chosen per outer fold"
+    elif joint:
         section = f"{dataset}, MVGRL's layers and ProSampler's knobs " \
                   f"chosen per outer fold (B=128)"
     lines = [f"## {section}", "",
              f"Command: `{command}`. Accuracy %, mean over seeds "
              f"{', '.join(map(str, SEEDS))}.", "",
-             f"| ProSampler {'layers, ' if joint else ''}M, restart prob. "
+             f"| ProSampler {', '.join(FIELDS[len(grid[0])])} "
              "| inner accuracy | test accuracy (not used) | batches: cosine "
              "/ same-class | chosen in folds |", "|---|---|---|---|---|"]
     for c in grid:
@@ -222,7 +254,8 @@ def write_markdown(method: Method, command: str, dataset: str,
     m_sel, s_sel = mean_std([100 * r["accuracy"] for r in selected])
     m_uni, s_uni = mean_std([100 * r["accuracy"]
                              for r in uniform.values()])
-    at = f" at {method.layers} layers" if joint else ""
+    at = (f" at {method.layers} layers, B=128" if batch
+          else f" at {method.layers} layers" if joint else "")
     lines += ["", f"- ProSampler, {what} chosen per fold: "
                   f"{m_sel:.2f} ± {s_sel:.2f}",
               f"- uniform{at}: {m_uni:.2f} ± {s_uni:.2f} (batches: "
@@ -230,27 +263,30 @@ def write_markdown(method: Method, command: str, dataset: str,
               f"- chosen minus uniform{at}, paired by seed: "
               f"{paired_cell(selected, list(uniform.values()))}"]
     if method.layers is not None:
-        lines += uniform_depth_chosen(dataset, selected, what)
+        batch_sizes = sorted({c[1] for c in grid}) if batch else [128]
+        lines += uniform_depth_chosen(dataset, selected, what, batch_sizes)
     lines += ["", "Batches: " + HARDNESS_NOTE]
     write_section(method.markdown, method.head, section, lines)
 
 
-def uniform_depth_chosen(dataset: str, selected: List[dict],
-                         what: str) -> List[str]:
+def uniform_depth_chosen(dataset: str, selected: List[dict], what: str,
+                         batch_sizes: List[int]) -> List[str]:
     r"""MVGRL only: bullets comparing :obj:`selected` with uniform batches
-    whose layers {2, 4, 8} are chosen per fold (``select_mvgrl.py
-    --nested --batch-sizes 128``), uniform's best use of the same inner
-    splits; none where those runs are missing."""
-    grid = [(layers, 128) for layers in LAYERS]
+    whose layers {2, 4, 8} (and batch size, where :obj:`batch_sizes` holds
+    several) are chosen per fold (``select_mvgrl.py --nested``), uniform's
+    best use of the same inner splits; none where those runs are
+    missing."""
+    grid = [(layers, b) for layers in LAYERS for b in batch_sizes]
+    chosen = "layers" if len(batch_sizes) == 1 else "layers and batch size"
     try:
         depth, _ = nested_runs(load_records(NESTED_OUT), dataset, "uniform",
                                grid)
     except RuntimeError:
         return []
     m, sd = mean_std([100 * r["accuracy"] for r in depth])
-    return [f"- uniform, layers chosen per fold (`select_mvgrl.py "
+    return [f"- uniform, {chosen} chosen per fold (`select_mvgrl.py "
             f"--nested`): {m:.2f} ± {sd:.2f}",
-            f"- {what} chosen minus uniform with its layers chosen, "
+            f"- {what} chosen minus uniform with its {chosen} chosen, "
             f"paired by seed: {paired_cell(selected, depth)}"]
 
 
