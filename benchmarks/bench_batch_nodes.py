@@ -18,13 +18,12 @@ logged their batches are checked against the replay.  Writes
 from __future__ import annotations
 
 import argparse
-import json
 import os
 
 import torch
 
 from pyg_prosampler import load_tu
-from pyg_prosampler.results import load_records, machine
+from pyg_prosampler.results import load_records, machine, replace_rows
 from pyg_prosampler.samplers import UniformBatchSampler
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -92,17 +91,12 @@ def main() -> None:
                 "equal": largest == int(counts.max())})
     print(f"largest possible batch of {args.batch_size}: "
           f"{row['largest_possible_batch_nodes']} nodes")
-    rows = []
-    if os.path.exists(args.out):
-        with open(args.out) as f:
-            rows = [r for r in json.load(f)["rows"]
-                    if (r["dataset"], r["batch_size"], r["epochs"]) !=
-                    (args.dataset, args.batch_size, args.epochs)]
-    with open(args.out, "w") as f:
-        json.dump({"rows": rows + [row], "machine": machine(),
-                   "command": "python benchmarks/bench_batch_nodes.py "
-                              "--dataset DATASET [--seeds ...] "
-                              "[--records FILE ...]"}, f, indent=1)
+    case = (args.dataset, args.batch_size, args.epochs)
+    replace_rows(args.out, [row], lambda r: (
+                     r["dataset"], r["batch_size"], r["epochs"]) != case,
+                 machine=machine(),
+                 command="python benchmarks/bench_batch_nodes.py --dataset "
+                         "DATASET [--seeds ...] [--records FILE ...]")
 
 
 if __name__ == "__main__":

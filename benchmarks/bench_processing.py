@@ -14,22 +14,15 @@ the data set's previous one in ``processing.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
 
 from pyg_prosampler import load_tu
 from pyg_prosampler.memory import peak_rss_bytes, reset_peak_memory
-from pyg_prosampler.results import machine
+from pyg_prosampler.results import machine, replace_rows
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-
-
-def current_rss_bytes() -> int:
-    r"""This process's resident set size now (Linux)."""
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def main() -> None:
@@ -39,11 +32,11 @@ def main() -> None:
         "PYG_PROSAMPLER_TU_MIRROR", "../shared/data/TU"))
     p.add_argument("--out", default=os.path.join(HERE, "processing.json"))
     args = p.parse_args()
-    if not reset_peak_memory():
-        p.error("needs Linux's /proc/self/clear_refs to reset the peak")
     with tempfile.TemporaryDirectory() as root:
-        before = current_rss_bytes()
-        reset_peak_memory()
+        # A reset sets the peak to the current size: that is "before".
+        if not reset_peak_memory():
+            p.error("needs Linux's /proc/self/clear_refs to reset the peak")
+        before = peak_rss_bytes()
         start = time.perf_counter()
         dataset = load_tu(args.dataset, root=root, mirror=args.tu_mirror)
         seconds = time.perf_counter() - start
@@ -62,15 +55,10 @@ def main() -> None:
     print(f"{args.dataset}: processed in {seconds:.1f} s, peak RSS "
           f"{peak / 1e9:.2f} GB ({before / 1e9:.2f} GB before), "
           f"{size / 1e6:.0f} MB on disk")
-    rows = []
-    if os.path.exists(args.out):
-        with open(args.out) as f:
-            rows = [r for r in json.load(f)["rows"]
-                    if r["dataset"] != args.dataset]
-    with open(args.out, "w") as f:
-        json.dump({"rows": rows + [row], "machine": machine(),
-                   "command": "python benchmarks/bench_processing.py "
-                              "--dataset DATASET"}, f, indent=1)
+    replace_rows(args.out, [row], lambda r: r["dataset"] != args.dataset,
+                 machine=machine(),
+                 command="python benchmarks/bench_processing.py --dataset "
+                         "DATASET")
 
 
 if __name__ == "__main__":

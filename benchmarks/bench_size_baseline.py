@@ -15,7 +15,6 @@ table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -24,7 +23,7 @@ import numpy as np
 from pyg_prosampler import load_tu
 from pyg_prosampler.datasets import graph_labels
 from pyg_prosampler.evaluate import svm_accuracy
-from pyg_prosampler.results import machine
+from pyg_prosampler.results import machine, replace_rows
 
 OUT = os.path.join(os.path.dirname(__file__), "results", "size_baseline.json")
 
@@ -73,14 +72,8 @@ def main() -> None:
 def save(dataset: str, rows: list) -> None:
     r"""Replaces :obj:`dataset`'s records in ``size_baseline.json`` by
     :obj:`rows`, keeping the other data sets'."""
-    kept = []
-    if os.path.exists(OUT):
-        with open(OUT) as f:
-            old = json.load(f)
-        kept = [r for r in old["records"] if r["dataset"] != dataset]
-    with open(OUT, "w") as f:
-        json.dump({"machine": machine(), "records": kept + rows}, f,
-                  indent=1)
+    replace_rows(OUT, rows, lambda r: r["dataset"] != dataset,
+                 key="records", machine=machine())
 
 
 if __name__ == "__main__":

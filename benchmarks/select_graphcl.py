@@ -82,12 +82,12 @@ FIELDS = {2: ("M", "restart prob."), 3: ("layers", "M", "restart prob."),
 
 def chooses_layers(grid: List[Config]) -> bool:
     r"""Whether :obj:`grid`'s configurations include the layers."""
-    return bool(grid) and len(grid[0]) >= 3
+    return bool(grid) and "layers" in FIELDS[len(grid[0])]
 
 
 def chooses_batch(grid: List[Config]) -> bool:
     r"""Whether :obj:`grid`'s configurations include the batch size."""
-    return bool(grid) and len(grid[0]) == 4
+    return bool(grid) and "B" in FIELDS[len(grid[0])]
 
 
 class Method(NamedTuple):

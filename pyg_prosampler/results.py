@@ -6,7 +6,7 @@ import json
 import os
 import os.path as osp
 import platform
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import torch
 
@@ -51,10 +51,36 @@ def append_record(path: str, record: Dict[str, Any]) -> None:
     with file_lock(path + ".lock"):  # runs side by side may append
         records = load_records(path)
         records.append(record)
-        tmp = path + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(records, f, indent=1)
-        os.replace(tmp, path)
+        _write_json(path, records)
+
+
+def replace_rows(path: str, rows: List[Dict[str, Any]],
+                 keep: Callable[[Dict[str, Any]], bool], key: str = "rows",
+                 **fields: Any) -> None:
+    r"""Writes the benchmark table :obj:`{key: kept + rows, **fields}` to
+    :obj:`path`, where :obj:`kept` are the rows already under :obj:`key`
+    there for which :obj:`keep(row)` holds (e.g. another data set's), so
+    that a table is filled one case per call.
+
+    .. code-block:: python
+
+        replace_rows("size.json", [row], lambda r: r["dataset"] != name,
+                     machine=machine())
+    """
+    kept = []
+    if osp.exists(path):
+        with open(path) as f:
+            kept = [r for r in json.load(f)[key] if keep(r)]
+    _write_json(path, {key: kept + rows, **fields})
+
+
+def _write_json(path: str, obj: Any) -> None:
+    r"""Writes :obj:`obj` to a temporary file, then renames it to
+    :obj:`path`: an interrupted write loses nothing."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=1)
+    os.replace(tmp, path)
 
 
 def machine() -> str:
