@@ -13,6 +13,9 @@ centres (a stand-in for learned embeddings), seed 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
+import itertools
 import json
 import os
 import platform
@@ -167,6 +170,58 @@ def ours_epoch(num: int) -> dict:
             "filled_batches": sampler.stats["num_filled"]}
 
 
+def nci1_epochs(epochs: int = 20) -> dict:
+    r"""The sampler's share of a GraphCL run at NCI1's size and the runs'
+    knobs (N=4110, B=128, M=1000, K=100, α=0.1, rebuilt every 100 batches,
+    one uniform epoch first), without the training: :obj:`epochs *
+    ceil(N / B)` batches of a fixed embedding set, as :func:`fit` draws
+    them.  The digest of the batches tells whether two versions draw the
+    same ones."""
+    torch.set_num_threads(1)  # as the GraphCL runs
+    num, batch_size = 4110, 128
+    sampler = ProximityBatchSampler(num, batch_size, num_neighbors=100,
+                                    num_candidates=1000, restart_prob=0.1,
+                                    refresh_every=100, warmup_epochs=1,
+                                    embeddings=clustered(num), seed=0)
+    steps = epochs * -(-num // batch_size)
+    digest = hashlib.sha256()
+    t = time.perf_counter()
+    for batch in itertools.islice(_stream(sampler), steps):
+        digest.update(torch.tensor(batch).numpy().tobytes())
+    total = time.perf_counter() - t
+    return {"seconds": sampler.totals["draw_seconds"]
+            + sampler.totals["build_seconds"],
+            "draw_seconds": sampler.totals["draw_seconds"],
+            "build_seconds": sampler.totals["build_seconds"],
+            "total_seconds": total, "batches": steps, "epochs": epochs,
+            "batches_sha256": digest.hexdigest()}
+
+
+def _stream(sampler: ProximityBatchSampler):
+    while True:
+        yield from sampler
+
+
+def case_ours_nci1_20_epochs() -> dict:
+    return nci1_epochs()
+
+
+def case_global_seed_nci1_20_epochs() -> dict:
+    r"""The same, with each walk round seeded as up to commit 267cbdb:
+    :func:`torch.manual_seed` under :obj:`fork_rng`, which also queues a
+    seed of every CUDA, XPU and MTIA device."""
+    from pyg_prosampler import random_walk
+
+    @contextlib.contextmanager
+    def global_seed(device: torch.device, seed: int):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            yield
+
+    random_walk._seeded_walk_rng = global_seed
+    return nci1_epochs()
+
+
 def case_ours_epoch_100k() -> dict:
     return ours_epoch(100_000)
 
@@ -238,12 +293,19 @@ CASES = {
                              case_ours_exact_20k_randn),
     "ours_1m": ("ours at N=1M: candidate graph + one epoch, B=256",
                 case_ours_1m),
+    "ours_nci1_20_epochs": ("ours at NCI1's size, 20 epochs' batches "
+                            "(draw + rebuild), B=128, α=0.1",
+                            case_ours_nci1_20_epochs),
+    "global_seed_nci1_20_epochs": ("the same, walks seeded by "
+                                   "torch.manual_seed (up to 267cbdb)",
+                                   case_global_seed_nci1_20_epochs),
 }
 
 
 def run_child(name: str) -> None:
     record = CASES[name][1]()
     record["case"] = name
+    record["threads"] = torch.get_num_threads()
     record["peak_rss_gb"] = resource.getrusage(
         resource.RUSAGE_SELF).ru_maxrss / 1e6
     print(json.dumps(record))
@@ -272,6 +334,11 @@ def write_table(records: dict, path: str) -> None:
         lines.append(f"| {desc} | {r['seconds']:.2f} | "
                      f"{r.get('batches', '')} | {r['peak_rss_gb']:.2f} | "
                      f"`{r.get('command', '')}` |")
+    counted = [f"{name} {r['threads']}" for name, r in records.items()
+               if name != "_meta" and "threads" in r]
+    lines += ["", "Torch threads: " + ", ".join(counted + [
+        "the other cases 2 (run before a count was kept per case; the "
+        "machine's default)"]) + "."]
     one_m = records.get("ours_1m", {})
     lines += [
         "", "| target | reached |", "|---|---|",
@@ -291,6 +358,16 @@ def write_table(records: dict, path: str) -> None:
             f"{one_m['total_seconds']:.1f} s "
             f"(graph {one_m['build_seconds']:.1f} s + batches "
             f"{one_m['seconds']:.1f} s), {one_m['peak_rss_gb']:.2f} GB |")
+    nci1 = records.get("ours_nci1_20_epochs")
+    old = records.get("global_seed_nci1_20_epochs")
+    if nci1 and old:
+        same = nci1["batches_sha256"] == old["batches_sha256"]
+        lines.append(
+            f"| NCI1's size, 20 epochs: draw {nci1['draw_seconds']:.2f} s "
+            f"against {old['draw_seconds']:.2f} s seeded globally, rebuild "
+            f"{nci1['build_seconds']:.2f} s against "
+            f"{old['build_seconds']:.2f} s | same batches: "
+            f"{'yes' if same else 'NO'} |")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -108,3 +108,37 @@ def test_bad_input(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         random_walk_with_restart(graph, **args)
+
+
+def test_walks_leave_the_global_generator_alone():
+    r"""The walk runs under a seed drawn from :obj:`generator`: the global
+    CPU generator neither changes its draws nor is changed by them."""
+    graph = regular_graph()
+    start = torch.arange(20)
+    torch.manual_seed(3)
+    state = torch.get_rng_state()
+    a = random_walk_with_restart(graph, start, 32, 0.2,
+                                 generator=torch.Generator().manual_seed(5))
+    assert torch.equal(torch.get_rng_state(), state)
+    torch.manual_seed(4)
+    b = random_walk_with_restart(graph, start, 32, 0.2,
+                                 generator=torch.Generator().manual_seed(5))
+    assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("alpha,expected", [
+    (0.0, [[0, 77, 194, 143, 79, 64, 25, 162, 193, 121],
+           [7, 91, 4, 78, 16, 173, 64, 121, 146, 104]]),
+    (0.3, [[0, 132, 69, 77, 194, 110, 188, 160, 81, 120],
+           [7, 26, 34, 188, 91, 74, 25, 160, 186, 96]]),
+])
+def test_walks_are_pinned(alpha, expected):
+    r"""The walks the committed ProSampler records were drawn with (as of
+    commit 267cbdb): a change to the walk or its seeding that alters them
+    changes every seeded record, so it must be deliberate."""
+    torch.manual_seed(0)
+    graph = build_proximity_graph(torch.randn(200, 8), 5, 20,
+                                  generator=torch.Generator().manual_seed(0))
+    out = random_walk_with_restart(graph, torch.tensor([0, 7]), 10, alpha,
+                                   generator=torch.Generator().manual_seed(1))
+    assert out.tolist() == expected
