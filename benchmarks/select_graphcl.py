@@ -48,6 +48,13 @@ chooses the batch size too (layers x B x M x restart probability, in
 that order for ties), to set against uniform with its layers and batch
 size chosen per fold (``select_mvgrl.py --nested``, which searches B in
 {32, 128} on MUTAG): nothing but the epochs is then fixed for either.
+
+    python benchmarks/select_graphcl.py --dataset IMDB-MULTI --seeds 5 6 7 8 9
+
+applies the GraphCL rule to other seeds, in a section of their own; the
+uniform runs then come from ``graphcl_more_seeds.json`` (same command).
+``--run-only`` runs what is missing and writes no table, so that two
+queues can split the seeds of one data set.
 """
 from __future__ import annotations
 
@@ -72,7 +79,7 @@ from pyg_prosampler.results import load_records
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
-SEEDS = [0, 1, 2, 3, 4]
+SEEDS = [0, 1, 2, 3, 4]  # the default; --seeds runs others
 # (candidates M, restart probability), preceded by the layers where they
 # are chosen too, and by (layers, batch size) where both are
 Config = Tuple[float, ...]
@@ -106,7 +113,8 @@ METHODS = {
         ["run_graphcl_tu.sh", "infonce"], "infonce", None,
         os.path.join(RESULTS, "graphcl_select.json"),
         [os.path.join(RESULTS, f) for f in ("graphcl_select.json",
-                                            "graphcl_tu.json")],
+                                            "graphcl_tu.json",
+                                            "graphcl_more_seeds.json")],
         os.path.join(RESULTS, "graphcl_select.md"),
         ["# GraphCL: ProSampler's knobs chosen per outer fold by inner "
          "validation", "", "Rule and grid: `benchmarks/select_graphcl.py`. "
@@ -121,9 +129,9 @@ METHODS = {
 
 
 def run(method: Method, dataset: str, sampler: str,
-        config: Config | None) -> None:
+        config: Config | None, seeds: List[int]) -> None:
     env = {**os.environ, "OUT": method.out,
-           "SEEDS": " ".join(map(str, SEEDS)), "SAMPLERS": sampler}
+           "SEEDS": " ".join(map(str, seeds)), "SAMPLERS": sampler}
     if config is not None:
         env.update(CANDIDATES=str(config[-2]), RESTART=str(config[-1]))
         if chooses_layers([config]):
@@ -177,8 +185,17 @@ def main() -> None:
     p.add_argument("--batch-sizes", type=int, nargs="+",
                    help="MVGRL with --layers only: choose the batch size "
                         "among these too")
+    p.add_argument("--seeds", type=int, nargs="+", default=SEEDS,
+                   help="GraphCL only: seeds other than 0-4 get a section "
+                        "of their own")
+    p.add_argument("--run-only", action="store_true",
+                   help="only run what is missing, write no table (e.g. "
+                        "two queues splitting the seeds)")
     args = p.parse_args()
     method = METHODS[args.method]
+    if args.seeds != SEEDS and method.layers is not None:
+        p.error("--seeds is for --method graphcl: MVGRL's comparisons "
+                "with uniform's chosen depth cover seeds 0-4")
     if args.layers is not None and method.layers is None:
         p.error(f"--layers is for a method with a fixed architecture "
                 f"({[m for m, v in METHODS.items() if v.layers]}), not "
@@ -192,41 +209,48 @@ def main() -> None:
                 for b in args.batch_sizes for c in grid]
     elif args.layers is not None:
         grid = [(layers, *c) for layers in args.layers for c in grid]
-    if set(uniform_runs(method, args.dataset)) != set(SEEDS):
-        run(method, args.dataset, "uniform", None)
+    seeds = args.seeds
+    if set(uniform_runs(method, args.dataset, seeds)) != set(seeds):
+        run(method, args.dataset, "uniform", None, seeds)
     for config in grid:
-        run(method, args.dataset, "prosampler", config)
+        run(method, args.dataset, "prosampler", config, seeds)
+    if args.run_only:
+        return
     pro, _ = runs_by_config(method, load_records(method.out), args.dataset,
                             grid)
     command = "python benchmarks/select_graphcl.py"
     if args.method != "graphcl":
         command += f" --method {args.method}"
     command += f" --dataset {args.dataset}"
-    for flag in ("candidates", "restart_probs", "layers", "batch_sizes"):
+    for flag in ("candidates", "restart_probs", "layers", "batch_sizes",
+                 "seeds"):
         values = getattr(args, flag)
         if values != p.get_default(flag):
             command += f" --{flag.replace('_', '-')} " + " ".join(
                 map(str, values))
     write_markdown(method, command, args.dataset, grid, pro,
-                   uniform_runs(method, args.dataset))
+                   uniform_runs(method, args.dataset, seeds), seeds)
 
 
-def uniform_runs(method: Method, dataset: str) -> dict:
-    r"""Uniform's runs as ``{seed: record}`` from the first of
-    :obj:`method`'s ``uniform_from`` files that holds every seed (e.g.
-    ``graphcl_select.json``, else ``graphcl_tu.json``: the same command;
-    only the per-seed accuracy is used)."""
+def uniform_runs(method: Method, dataset: str, seeds: List[int]) -> dict:
+    r"""Uniform's runs as ``{seed: record}``, each seed's from the first of
+    :obj:`method`'s ``uniform_from`` files that holds it (e.g.
+    ``graphcl_select.json``, else ``graphcl_tu.json``, else
+    ``graphcl_more_seeds.json``: the same command; only the per-seed
+    accuracy is used); empty unless every seed is found."""
+    found: dict = {}
     for path in method.uniform_from:
         _, uniform = runs_by_config(method, load_records(path), dataset, [])
-        if set(uniform) >= set(SEEDS):
-            return {s: uniform[s] for s in SEEDS}
-    return {}
+        for seed in seeds:
+            if seed in uniform:
+                found.setdefault(seed, uniform[seed])
+    return found if set(found) == set(seeds) else {}
 
 
 def write_markdown(method: Method, command: str, dataset: str,
                    grid: List[Config], pro: Dict[Config, dict],
-                   uniform: dict) -> None:
-    selected, chosen = nested_by_seed(pro, grid, SEEDS)
+                   uniform: dict, seeds: List[int]) -> None:
+    selected, chosen = nested_by_seed(pro, grid, seeds)
     folds = sum(chosen.values())
     joint, batch = chooses_layers(grid), chooses_batch(grid)
     what = ("layers, batch size and knobs" if batch
@@ -238,14 +262,16 @@ def write_markdown(method: Method, command: str, dataset: str,
     elif joint:
         section = f"{dataset}, MVGRL's layers and ProSampler's knobs " \
                   f"chosen per outer fold (B=128)"
+    if seeds != SEEDS:
+        section += f", seeds {' '.join(map(str, seeds))}"
     lines = [f"## {section}", "",
              f"Command: `{command}`. Accuracy %, mean over seeds "
-             f"{', '.join(map(str, SEEDS))}.", "",
+             f"{', '.join(map(str, seeds))}.", "",
              f"| ProSampler {', '.join(FIELDS[len(grid[0])])} "
              "| inner accuracy | test accuracy (not used) | batches: cosine "
              "/ same-class | chosen in folds |", "|---|---|---|---|---|"]
     for c in grid:
-        runs = list(pro[c].values())
+        runs = [pro[c][seed] for seed in seeds]
         inner = 100 * sum(r["inner_accuracy"] for r in runs) / len(runs)
         test = 100 * sum(r["accuracy"] for r in runs) / len(runs)
         lines.append(f"| {', '.join(map(str, c))} | {inner:.2f} | "

@@ -247,8 +247,9 @@ def _seeded_walk_rng(device: torch.device, seed: int) -> Iterator[None]:
     The same draws as :obj:`fork_rng` + :func:`torch.manual_seed`, without
     their cost: :func:`torch.manual_seed` also seeds every CUDA, XPU and
     MTIA device, and while CUDA is not initialised each of those seeds is
-    queued with a captured stack trace (about 1.5 ms per call on CPU, a
-    third of ProSampler's batch drawing at NCI1's size)."""
+    queued with a captured stack trace (0.7-1.5 ms per round on this CPU,
+    a quarter of ProSampler's batch drawing at NCI1's size; see
+    :obj:`benchmarks/results/sampler.md`)."""
     if device.type == "cuda":
         index = device.index
         if index is None:
