@@ -334,11 +334,13 @@ def write_table(records: dict, path: str) -> None:
         lines.append(f"| {desc} | {r['seconds']:.2f} | "
                      f"{r.get('batches', '')} | {r['peak_rss_gb']:.2f} | "
                      f"`{r.get('command', '')}` |")
-    counted = [f"{name} {r['threads']}" for name, r in records.items()
-               if name != "_meta" and "threads" in r]
-    lines += ["", "Torch threads: " + ", ".join(counted + [
-        "the other cases 2 (run before a count was kept per case; the "
-        "machine's default)"]) + "."]
+    cases = [(name, r) for name, r in records.items() if name != "_meta"]
+    counted = [f"{name} {r['threads']}" for name, r in cases
+               if "threads" in r]
+    if len(counted) < len(cases):
+        counted.append("the other cases 2 (run before a count was kept per "
+                       "case; the machine's default)")
+    lines += ["", "Torch threads: " + ", ".join(counted) + "."]
     one_m = records.get("ours_1m", {})
     lines += [
         "", "| target | reached |", "|---|---|",

@@ -125,7 +125,7 @@ def main(path: str = os.path.join(HERE, "graphcl_tu.json")) -> None:
     for sampler, loss in PAPER:
         lines.append(f"| {label(sampler, loss)} | " + " | ".join(
             hardness_cell(runs[(sampler, loss, ds)]) for ds in SETS) + " |")
-    lines += ["", "Seconds per epoch (mean over seeds and all 20 epochs, "
+    lines += ["", "Seconds per epoch (mean over seeds and all epochs, "
               "the warm-up included): training / sampling / graph "
               "rebuilding / collation; overhead = (sampling + rebuilding) / "
               "uniform's whole epoch (the four summed), and in brackets / "
