@@ -18,6 +18,8 @@
 # runs take longer than a session here):
 #   CKPT_DIR=data/checkpoints SEEDS=0 SAMPLERS=uniform \
 #       bash benchmarks/run_mvgrl_tu.sh REDDIT-BINARY
+# EPOCHS overrides the 20 epochs, and EVAL_EPOCHS="10 20" also records the
+# run after those epochs (select_mvgrl.py --nested --epochs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MIRROR=${PYG_PROSAMPLER_TU_MIRROR:-../shared/data/TU}
@@ -26,6 +28,8 @@ LAYERS=${LAYERS:-4}
 BATCH=${BATCH:-128}
 CANDIDATES=${CANDIDATES:-1000}
 RESTART=${RESTART:-0.1}
+EPOCHS=${EPOCHS:-20}
+EVAL_EPOCHS=${EVAL_EPOCHS:-}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 # Allocation, for speed only (not a single value changes): REDDIT-B's
 # 100+ MB activations are otherwise mapped afresh and faulted in on every
@@ -42,10 +46,11 @@ SAMPLERS=${SAMPLERS:-"uniform prosampler knn"}
 for ds in "${SETS[@]}"; do
   for s in $SAMPLERS; do
     .venv/bin/python -m pyg_prosampler mvgrl --tu-mirror "$MIRROR" \
-      --out "$OUT" --seeds $SEEDS --epochs 20 --batch-size "$BATCH" \
+      --out "$OUT" --seeds $SEEDS --epochs "$EPOCHS" --batch-size "$BATCH" \
       --lr 0.001 --hidden 512 --layers "$LAYERS" --num-neighbors 100 \
       --num-candidates "$CANDIDATES" --restart-prob "$RESTART" --refresh-every 100 \
       --warmup-epochs 1 --quiet --dataset "$ds" --sampler $s --loss jsd \
-      ${CKPT_DIR:+--checkpoint-dir "$CKPT_DIR"}
+      ${CKPT_DIR:+--checkpoint-dir "$CKPT_DIR"} \
+      ${EVAL_EPOCHS:+--eval-epochs $EVAL_EPOCHS}
   done
 done

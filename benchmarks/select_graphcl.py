@@ -302,7 +302,7 @@ def uniform_depth_chosen(dataset: str, selected: List[dict], what: str,
     several) are chosen per fold (``select_mvgrl.py --nested``), uniform's
     best use of the same inner splits; none where those runs are
     missing."""
-    grid = [(layers, b) for layers in LAYERS for b in batch_sizes]
+    grid = [(layers, b, 20) for layers in LAYERS for b in batch_sizes]
     chosen = "layers" if len(batch_sizes) == 1 else "layers and batch size"
     try:
         depth, _ = nested_runs(load_records(NESTED_OUT), dataset, "uniform",

@@ -35,6 +35,20 @@ counts x 2 samplers x 5 seeds at 2-4 minutes each on IMDB-BINARY):
 
     python benchmarks/select_mvgrl.py --dataset IMDB-BINARY --nested \
         --batch-sizes 128 --samplers uniform prosampler
+
+The epochs are chosen per fold too with ``--epochs`` (the paper
+grid-searched 10, 20, 40 and 100): one run per layer count and seed,
+as long as the longest of the grid's epochs not recorded yet, is
+evaluated after each of the grid's epochs on the way
+(``--eval-epochs``: the same training as the shorter runs) into
+``mvgrl_epochs.json``; runs of 20 epochs already in
+``mvgrl_nested.json`` are reused, and any recorded twice must agree
+(checked in the table's section).  The grid, fixed before any run: 10,
+20 and 40 epochs on MUTAG; 10 and 20 on IMDB-BINARY and IMDB-MULTI
+(40 would double their 2-7 minute runs), both at B = 128:
+
+    python benchmarks/select_mvgrl.py --dataset MUTAG --nested \
+        --batch-sizes 128 --samplers uniform prosampler --epochs 10 20 40
 """
 from __future__ import annotations
 
@@ -43,7 +57,7 @@ import itertools
 import os
 import subprocess
 from collections import defaultdict
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from summarize_graphcl import paired_cell
 
@@ -53,7 +67,10 @@ from pyg_prosampler.results import load_records
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
 Config = Tuple[int, int]  # (layers, batch size)
+Nested = Tuple[int, int, int]  # (layers, batch size, epochs)
 NESTED_OUT = os.path.join(RESULTS, "mvgrl_nested.json")
+EPOCHS_OUT = os.path.join(RESULTS, "mvgrl_epochs.json")
+EPOCHS = [20]
 NESTED_SEEDS = [0, 1, 2, 3, 4]
 LAYERS = [2, 4, 8]
 BATCH_SIZES = [32, 128]
@@ -66,10 +83,11 @@ MD_HEAD = ["# MVGRL layers and batch size chosen by inner validation", "",
 
 
 def run(dataset: str, sampler: str, config: Config, seeds: List[int],
-        out: str) -> None:
+        out: str, epochs: int = 20, eval_epochs: Sequence[int] = ()) -> None:
     env = {**os.environ, "LAYERS": str(config[0]), "BATCH": str(config[1]),
            "OUT": out, "SEEDS": " ".join(map(str, seeds)),
-           "SAMPLERS": sampler}
+           "SAMPLERS": sampler, "EPOCHS": str(epochs),
+           "EVAL_EPOCHS": " ".join(map(str, eval_epochs))}
     subprocess.run(["bash", os.path.join(HERE, "run_mvgrl_tu.sh"), dataset],
                    env=env, check=True)
 
@@ -122,20 +140,27 @@ def main() -> None:
     p.add_argument("--select-seeds", type=int, nargs="+", default=[0, 1])
     p.add_argument("--nested", action="store_true",
                    help="choose per outer fold, seeds 0-4 (module doc)")
+    p.add_argument("--epochs", type=int, nargs="+", default=EPOCHS,
+                   help="with --nested: choose the epochs among these too")
     args = p.parse_args()
+    if args.epochs != EPOCHS and not args.nested:
+        p.error("--epochs is for --nested")
     grid = list(itertools.product(args.layers, args.batch_sizes))
     if args.nested:
         for sampler, config in itertools.product(args.samplers, grid):
-            run(args.dataset, sampler, config, NESTED_SEEDS, NESTED_OUT)
+            run_nested(args.dataset, sampler, config, sorted(args.epochs))
         command = (f"python benchmarks/select_mvgrl.py --dataset "
                    f"{args.dataset} --nested")
         for flag, value, default in (("--layers", args.layers, LAYERS),
                                      ("--batch-sizes", args.batch_sizes,
                                       BATCH_SIZES),
-                                     ("--samplers", args.samplers, SAMPLERS)):
+                                     ("--samplers", args.samplers, SAMPLERS),
+                                     ("--epochs", args.epochs, EPOCHS)):
             if value != default:
                 command += f" {flag} " + " ".join(map(str, value))
-        write_nested_markdown(args.dataset, args.samplers, grid, command)
+        write_nested_markdown(args.dataset, args.samplers,
+                              [(*c, e) for c in grid for e in args.epochs],
+                              command)
         return
     select_out = os.path.join(RESULTS, "mvgrl_select.json")
     for seed, sampler, config in itertools.product(
@@ -147,6 +172,38 @@ def main() -> None:
         run(args.dataset, sampler, config, [0, 1, 2, 3, 4],
             os.path.join(RESULTS, "mvgrl_tu.json"))
     write_markdown(args.dataset, found, chosen, grid, args.select_seeds)
+
+
+def run_nested(dataset: str, sampler: str, config: Config,
+               epochs: List[int]) -> None:
+    r"""Runs :obj:`sampler` at :obj:`config` with seeds 0-4 for each of
+    :obj:`epochs` not recorded yet: 20 epochs alone into
+    ``mvgrl_nested.json``, otherwise one run as long as the longest
+    missing, evaluated on the way after the grid's shorter epochs, into
+    ``mvgrl_epochs.json``."""
+    if epochs == EPOCHS:
+        run(dataset, sampler, config, NESTED_SEEDS, NESTED_OUT)
+        return
+    records = nested_records(epochs)
+    missing = []
+    for e in epochs:
+        runs = runs_by_config(records, dataset, sampler, [(*config, e)])
+        if any(s not in runs[(*config, e)] for s in NESTED_SEEDS):
+            missing.append(e)
+    if missing:
+        run(dataset, sampler, config, NESTED_SEEDS, EPOCHS_OUT,
+            epochs=max(missing),
+            eval_epochs=[e for e in epochs if e < max(missing)])
+
+
+def nested_records(epochs: List[int]) -> List[dict]:
+    r"""The runs the nested rule reads: ``mvgrl_nested.json``'s, and
+    ``mvgrl_epochs.json``'s where :obj:`epochs` holds others than 20
+    (a configuration and seed found in both: the latter file's)."""
+    records = load_records(NESTED_OUT)
+    if epochs != EPOCHS:
+        records += load_records(EPOCHS_OUT)
+    return records
 
 
 def write_markdown(dataset: str, found: Dict[tuple, List[float]],
@@ -172,6 +229,10 @@ def write_markdown(dataset: str, found: Dict[tuple, List[float]],
 
 def config_of(record: dict) -> Config:
     return record["model_params"]["layers"], record["batch_size"]
+
+
+def nested_config_of(record: dict) -> Nested:
+    return (*config_of(record), record["epochs"])
 
 
 def default_knobs(record: dict) -> bool:
@@ -202,19 +263,19 @@ def nested_by_seed(runs: Dict[tuple, Dict[int, dict]], grid: List[tuple],
 
 
 def runs_by_config(records: List[dict], dataset: str, sampler: str,
-                   grid: List[Config]) -> Dict[Config, Dict[int, dict]]:
+                   grid: List[Nested]) -> Dict[Nested, Dict[int, dict]]:
     r""":obj:`sampler`'s runs of :obj:`dataset` in :obj:`records`, by
-    configuration of :obj:`grid` and seed."""
-    runs: Dict[Config, Dict[int, dict]] = {c: {} for c in grid}
+    configuration of :obj:`grid` (layers, batch size, epochs) and seed."""
+    runs: Dict[Nested, Dict[int, dict]] = {c: {} for c in grid}
     for r in records:
         if (r["dataset"] == dataset and r["sampler"] == sampler
-                and config_of(r) in runs and default_knobs(r)):
-            runs[config_of(r)][r["seed"]] = r
+                and nested_config_of(r) in runs and default_knobs(r)):
+            runs[nested_config_of(r)][r["seed"]] = r
     return runs
 
 
 def nested_runs(records: List[dict], dataset: str, sampler: str,
-                grid: List[Config]) -> Tuple[List[dict], Dict[Config, int]]:
+                grid: List[Nested]) -> Tuple[List[dict], Dict[Nested, int]]:
     r""":func:`nested_by_seed` for :obj:`sampler`'s runs of
     :obj:`dataset` in :obj:`records`, seeds :obj:`NESTED_SEEDS`."""
     runs = runs_by_config(records, dataset, sampler, grid)
@@ -227,17 +288,25 @@ def nested_runs(records: List[dict], dataset: str, sampler: str,
 
 
 def write_nested_markdown(dataset: str, samplers: List[str],
-                          grid: List[Config], command: str) -> None:
-    records = load_records(NESTED_OUT)
+                          grid: List[Nested], command: str) -> None:
+    epochs = sorted({c[2] for c in grid})
+    records = nested_records(epochs)
     found = {s: nested_runs(records, dataset, s, grid) for s in samplers}
-    lines = [f"## {dataset}, chosen per outer fold", "",
-             f"Command: `{command}`; runs in `mvgrl_nested.json`, seeds "
+    section = (f"{dataset}, chosen per outer fold" if epochs == EPOCHS
+               else f"{dataset}, layers and epochs chosen per outer fold")
+    what = "layers, B" + ("" if epochs == EPOCHS else ", epochs")
+    label = (lambda c: f"{c[0]}, {c[1]}") if epochs == EPOCHS \
+        else (lambda c: ", ".join(map(str, c)))
+    files = ("`mvgrl_nested.json`" if epochs == EPOCHS else
+             "`mvgrl_nested.json` and `mvgrl_epochs.json`")
+    lines = [f"## {section}", "",
+             f"Command: `{command}`; runs in {files}, seeds "
              f"{', '.join(map(str, NESTED_SEEDS))}. Accuracy %; paired "
              f"cell: minus uniform in points [95 % Student-t interval] "
-             f"(seeds at or above / seeds); then how often each layers, "
-             f"B configuration was chosen over the folds.", "",
+             f"(seeds at or above / seeds); then how often each {what} "
+             f"configuration was chosen over the folds.", "",
              "| sampler | chosen per fold | minus uniform | " + " | ".join(
-                 f"{L}, {b}" for L, b in grid) + " |",
+                 label(c) for c in grid) + " |",
              "|---" * (len(grid) + 3) + "|"]
     uniform = found["uniform"][0] if "uniform" in found else []
     for sampler, (selected, chosen) in found.items():
@@ -251,7 +320,7 @@ def write_nested_markdown(dataset: str, samplers: List[str],
     lines += ["", "Each configuration's inner accuracy / test accuracy %, "
               "mean over the seeds (the rule reads only the inner one, "
               "fold by fold).", "",
-              "| sampler | " + " | ".join(f"{L}, {b}" for L, b in grid)
+              "| sampler | " + " | ".join(label(c) for c in grid)
               + " |", "|---" * (len(grid) + 1) + "|"]
     for sampler in found:
         runs = runs_by_config(records, dataset, sampler, grid)
@@ -262,9 +331,36 @@ def write_nested_markdown(dataset: str, samplers: List[str],
             test = mean_std([100 * r["accuracy"] for r in group])[0]
             cells.append(f"{inner:.2f} / {test:.2f}")
         lines.append(f"| {sampler} | " + " | ".join(cells) + " |")
+    if epochs != EPOCHS:
+        lines += ["", agreement(dataset, samplers, grid)]
     write_section(os.path.join(RESULTS, "mvgrl_select.md"),
-                  MD_HEAD, f"{dataset}, chosen per outer fold",
-                  lines)
+                  MD_HEAD, section, lines)
+
+
+def agreement(dataset: str, samplers: List[str], grid: List[Nested]) -> str:
+    r"""A sentence on the runs of :obj:`grid` recorded in both
+    ``mvgrl_nested.json`` and (evaluated part-way) ``mvgrl_epochs.json``:
+    how many agree in every fold's accuracy and every epoch's loss;
+    :class:`RuntimeError` if any does not."""
+    both, differ = 0, []
+    for sampler in samplers:
+        a = runs_by_config(load_records(NESTED_OUT), dataset, sampler, grid)
+        b = runs_by_config(load_records(EPOCHS_OUT), dataset, sampler, grid)
+        for c in grid:
+            for seed in set(a[c]) & set(b[c]):
+                both += 1
+                x, y = a[c][seed], b[c][seed]
+                if (x["fold_accuracies"] != y["fold_accuracies"]
+                        or x["fold_inner_accuracies"]
+                        != y["fold_inner_accuracies"]
+                        or [e["loss"] for e in x["epoch_logs"]]
+                        != [e["loss"] for e in y["epoch_logs"]]):
+                    differ.append((sampler, c, seed))
+    if differ:
+        raise RuntimeError(f"runs recorded twice disagree: {differ}")
+    return (f"{both} runs are in both files (those of `mvgrl_epochs.json` "
+            f"taken part-way through longer runs); all {both} agree in "
+            f"every fold's accuracy and every epoch's loss.")
 
 
 def write_section(path: str, head: List[str], dataset: str,

@@ -133,9 +133,11 @@ def load_for(args: argparse.Namespace):
 
 
 def train_for(args: argparse.Namespace, dataset, sampler, seed: int,
-              labels, checkpoint: Optional[str] = None) -> tuple:
+              labels, checkpoint: Optional[str] = None,
+              on_epoch=None) -> tuple:
     r"""Trains the command's model (saved to and resumed from
-    :obj:`checkpoint` when given); returns it, its logs and its
+    :obj:`checkpoint` when given, :obj:`on_epoch` as in
+    :func:`~pyg_prosampler.training.fit`); returns it, its logs and its
     evaluation."""
     from pyg_prosampler import training
 
@@ -143,27 +145,36 @@ def train_for(args: argparse.Namespace, dataset, sampler, seed: int,
                   negatives_params=negatives_params(args),
                   temperature=args.temperature, epochs=args.epochs,
                   lr=args.lr, seed=seed, device=args.device, labels=labels,
-                  progress=not args.quiet, checkpoint=checkpoint)
-    if args.command == "graphcl":
+                  progress=not args.quiet, checkpoint=checkpoint,
+                  on_epoch=on_epoch)
+    if args.command in ("graphcl", "ogb"):
         model, logs = training.train_graphcl(dataset, sampler,
                                              feed=args.feed, **common)
-        res = training.evaluate_graphcl(model, dataset, seed, args.device,
-                                        progress=not args.quiet)
-    elif args.command == "ogb":
-        from pyg_prosampler.evaluate import linear_probe_rocauc
-
-        model, logs = training.train_graphcl(dataset, sampler,
-                                             feed=args.feed, **common)
-        z = training.embed_graphs(model, dataset, args.device)
-        res = linear_probe_rocauc(z, dataset._data.y, dataset.get_idx_split(),
-                                  args.dataset, seed)
     else:
         model, logs = training.train_mvgrl(
             dataset, sampler, hidden=args.hidden, num_layers=args.layers,
             **common)
-        res = training.evaluate_mvgrl(model, dataset, seed, args.device,
-                                      progress=not args.quiet)
-    return model, logs, res
+    return model, logs, evaluate_for(args, model, dataset, seed)
+
+
+def evaluate_for(args: argparse.Namespace, model, dataset,
+                 seed: int) -> dict:
+    r"""The command's evaluation of a (part-)trained model: the SVM
+    protocol, or the OGB linear probe."""
+    from pyg_prosampler import training
+
+    if args.command == "graphcl":
+        return training.evaluate_graphcl(model, dataset, seed, args.device,
+                                         progress=not args.quiet)
+    if args.command == "ogb":
+        from pyg_prosampler.evaluate import linear_probe_rocauc
+
+        z = training.embed_graphs(model, dataset, args.device)
+        return linear_probe_rocauc(z, dataset._data.y,
+                                   dataset.get_idx_split(), args.dataset,
+                                   seed)
+    return training.evaluate_mvgrl(model, dataset, seed, args.device,
+                                   progress=not args.quiet)
 
 
 def cmd_train(args: argparse.Namespace) -> List[dict]:
@@ -171,15 +182,19 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
     SVM protocol, for each seed; records appended to :obj:`--out`; prints
     the accuracy table of the requested samplers and seeds."""
     from pyg_prosampler.datasets import graph_labels
-    from pyg_prosampler.results import (
-        append_record,
-        load_records,
-        machine,
-        same_config,
-    )
+    from pyg_prosampler.results import load_records, same_config
 
     if args.num_candidates == 0:
         args.num_candidates = None
+    if any(not 0 < e < args.epochs for e in args.eval_epochs):
+        raise SystemExit(f"--eval-epochs {args.eval_epochs}: each must lie "
+                         f"between 1 and --epochs - 1 ({args.epochs - 1}); "
+                         f"the last epoch is always evaluated")
+    if args.eval_epochs and args.negatives == "ring" \
+            and args.ring_anneal != "none":
+        raise SystemExit("--eval-epochs with Ring negatives needs "
+                         "--ring-anneal none: the annealing spans --epochs, "
+                         "so a part-way evaluation is not the shorter run")
     dataset = load_for(args)
     if args.command == "ogb":  # single-task sets: log same-class pairs
         y = dataset._data.y
@@ -207,8 +222,10 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
                 key["model_params"] = model_params
             else:
                 key["feed"] = args.feed
+            keys = [{**key, "epochs": e} for e in args.eval_epochs] + [key]
             old = [r for r in existing if same_config(r, key)]
-            if old:
+            if old and all(any(same_config(r, k) for r in existing)
+                           for k in keys):
                 print(f"{name} seed {seed}: already in {args.out}, skipped")
                 table.append(old[0])
                 continue
@@ -218,36 +235,87 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
             resumed_at = saved_epochs(checkpoint) if checkpoint else 0
             from_run = reset_peak_memory(args.device)
             t = time.perf_counter()
-            _, logs, res = train_for(args, dataset, sampler, seed, labels,
-                                     checkpoint)
-            wall = time.perf_counter() - t
-            peaks = run_peaks(logs, peak_memory(args.device))
-            record = {**key, **res,
-                      "train_seconds": sum(e["train_seconds"] for e in logs),
-                      "sampling_seconds": sum(e["sampling_seconds"]
-                                              for e in logs),
-                      "rebuild_seconds": sum(e["rebuild_seconds"]
-                                             for e in logs),
-                      "wall_seconds": wall, **peaks,
-                      "peak_memory_since": "run" if from_run else "process",
-                      "features": args.features, "epoch_logs": logs,
-                      "machine": machine()}
-            if resumed_at:  # wall_seconds covers this part only
-                record["resumed_at_epoch"] = resumed_at
-            peak = (f", peak {peaks['peak_rss_gb']:.2f} GB"
-                    if "peak_rss_gb" in peaks else "")
-            print(f"{name} seed {seed}: {score_line(res)}, "
-                  f"{wall:.1f} s{peak}")
-            if args.out:
-                append_record(args.out, record)
+            run = {"resumed_at": resumed_at, "from_run": from_run,
+                   "start": t}
+
+            _, logs, res = train_for(
+                args, dataset, sampler, seed, labels, checkpoint,
+                milestone_recorder(args, dataset, name, key, run)
+                if args.eval_epochs else None)
+            record = run_record(args, key, res, logs, run)
+            if old:
+                print(f"{name} seed {seed}: {args.epochs} epochs already in "
+                      f"{args.out}, not appended again")
+            else:
+                report(args, name, record)
             if checkpoint:
                 os.remove(checkpoint)
-            table.append(record)
+            table.append(old[0] if old else record)
     print_accuracy_table(table)
     if args.plot and args.out:
         from pyg_prosampler.plots import plot_results
         print(f"plot: {plot_results(args.out, args.plot)}")
     return table
+
+
+def milestone_recorder(args: argparse.Namespace, dataset, name: str,
+                       key: dict, run: dict):
+    r"""The :obj:`on_epoch` callback of :obj:`--eval-epochs`: after each
+    of those epochs, the model is evaluated and recorded as the run of
+    that many epochs (unless :obj:`--out` holds it already, e.g. from a
+    resumed run), marked with the length of the run it was taken from."""
+    from pyg_prosampler.results import load_records, same_config
+
+    def record(model, logs: List[dict]) -> None:
+        if len(logs) not in args.eval_epochs:
+            return
+        part = {**key, "epochs": len(logs)}
+        if args.out and any(same_config(r, part)
+                            for r in load_records(args.out)):
+            return
+        res = evaluate_for(args, model, dataset, key["seed"])
+        out = run_record(args, part, res, logs, run)
+        out["evaluated_in_run_of_epochs"] = args.epochs
+        report(args, name, out)
+
+    return record
+
+
+def run_record(args: argparse.Namespace, key: dict, res: dict,
+               logs: List[dict], run: dict) -> dict:
+    r"""The record of a run (or of its first :obj:`len(logs)` epochs):
+    :obj:`key`, the evaluation :obj:`res`, the logs, and the time and
+    peak memory since :obj:`run["start"]`."""
+    from pyg_prosampler.results import machine
+
+    wall = time.perf_counter() - run["start"]
+    record = {**key, **res,
+              "train_seconds": sum(e["train_seconds"] for e in logs),
+              "sampling_seconds": sum(e["sampling_seconds"] for e in logs),
+              "rebuild_seconds": sum(e["rebuild_seconds"] for e in logs),
+              "wall_seconds": wall,
+              **run_peaks(logs, peak_memory(args.device)),
+              "peak_memory_since": "run" if run["from_run"] else "process",
+              "features": args.features, "epoch_logs": list(logs),
+              "machine": machine()}
+    if run["resumed_at"]:  # wall_seconds covers this part only
+        record["resumed_at_epoch"] = run["resumed_at"]
+    return record
+
+
+def report(args: argparse.Namespace, name: str, record: dict) -> None:
+    r"""Prints a finished (part of a) run and appends its record to
+    :obj:`--out`."""
+    from pyg_prosampler.results import append_record
+
+    peak = (f", peak {record['peak_rss_gb']:.2f} GB"
+            if "peak_rss_gb" in record else "")
+    part = ("" if "evaluated_in_run_of_epochs" not in record
+            else f" after {record['epochs']} epochs")
+    print(f"{name} seed {record['seed']}{part}: {score_line(record)}, "
+          f"{record['wall_seconds']:.1f} s{peak}")
+    if args.out:
+        append_record(args.out, record)
 
 
 def run_peaks(logs: List[dict], now: Dict[str, float]) -> Dict[str, float]:
@@ -358,6 +426,11 @@ def add_training_args(p: argparse.ArgumentParser, losses: List[str],
                    help="EMC2: fraction of each sweep discarded")
     p.add_argument("--warmup-epochs", type=int, default=1)
     p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--eval-epochs", type=int, nargs="+", default=[],
+                   help="also evaluate after these epochs, each recorded "
+                        "as the run of that many epochs (the training is "
+                        "the same: only Ring's annealing depends on "
+                        "--epochs, and is refused)")
     p.add_argument("--lr", type=float, default=lr)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--features", default="auto",

@@ -47,6 +47,7 @@ def _forever(loader: ProximityLoader,
 
 
 Step = Callable[[Batch], Tuple[Tensor, Tensor]]
+OnEpoch = Callable[[torch.nn.Module, List[Dict[str, float]]], None]
 FEEDS = ("projection", "encoder")
 
 
@@ -64,6 +65,7 @@ def fit(
     desc: str = "train",
     checkpoint: Optional[str] = None,
     state: Optional[Dict[str, Any]] = None,
+    on_epoch: Optional[OnEpoch] = None,
 ) -> List[Dict[str, float]]:
     r"""The contrastive training loop shared by the models: batches from
     :obj:`sampler` (through a :class:`ProximityLoader`), :obj:`step(batch)`
@@ -82,6 +84,12 @@ def fit(
     file is left in place at the end; a finished checkpoint makes
     :func:`fit` load the final weights and return at once.
 
+    :obj:`on_epoch(model, logs)` is called after every epoch (the number
+    done is :obj:`len(logs)`), before the checkpoint is saved, e.g. to
+    evaluate the model part-way.  What it draws from the global random
+    generators is undone (and every epoch starts in training mode), so a
+    run with it trains exactly as one without (tested).
+
     Args:
         model (torch.nn.Module): The model :obj:`step` trains (Adam over all
             its parameters).
@@ -99,6 +107,8 @@ def fit(
         state (dict, optional): The step's other stateful objects, by name:
             modules (e.g. a loss with buffers) and :class:`torch.Generator`
             objects (e.g. of the augmentations), saved with the run.
+        on_epoch (callable, optional): :obj:`on_epoch(model, logs)` after
+            every epoch.
 
     Returns:
         One dict per epoch: loss, mean in-batch cosine of the fed
@@ -187,6 +197,10 @@ def fit(
                         cos=f"{log['mean_cosine']:.3f}",
                         **({"same": f"{log['same_class']:.3f}"}
                            if labels is not None else {}))
+        if on_epoch is not None:
+            rng = global_rng_state()
+            on_epoch(model, logs)
+            set_global_rng_state(rng)
         if checkpoint:
             save_checkpoint(checkpoint, {
                 "epochs": epochs, "steps_per_epoch": steps, "logs": logs,
@@ -271,6 +285,7 @@ def train_graphcl(
     labels: Optional[Tensor] = None,
     progress: bool = True,
     checkpoint: Optional[str] = None,
+    on_epoch: Optional[OnEpoch] = None,
 ) -> tuple[GraphCL, List[Dict[str, float]]]:
     r"""Pre-trains :class:`GraphCL` on :obj:`dataset` with batches from
     :obj:`sampler`, GraphCL's random augmentation against the original graph
@@ -306,6 +321,8 @@ def train_graphcl(
         progress (bool, optional): Show a progress bar. (default: True)
         checkpoint (str, optional): File to save the run to after every
             epoch and resume it from (see :func:`fit`).
+        on_epoch (callable, optional): Called after every epoch (see
+            :func:`fit`).
 
     Returns:
         The trained model and the per-epoch logs of :func:`fit`.
@@ -336,7 +353,7 @@ def train_graphcl(
     logs = fit(model, dataset, sampler, step, epochs=epochs, lr=lr,
                device=device, labels=labels, progress=progress,
                desc="GraphCL", checkpoint=checkpoint,
-               state={"loss": loss_fn, "augment": gen})
+               state={"loss": loss_fn, "augment": gen}, on_epoch=on_epoch)
     return model, logs
 
 
@@ -357,6 +374,7 @@ def train_mvgrl(
     labels: Optional[Tensor] = None,
     progress: bool = True,
     checkpoint: Optional[str] = None,
+    on_epoch: Optional[OnEpoch] = None,
 ) -> tuple[MVGRL, List[Dict[str, float]]]:
     r"""Pre-trains :class:`MVGRL` on a :class:`DiffusionViewDataset` with
     batches from :obj:`sampler` (see :func:`fit`).
@@ -370,7 +388,8 @@ def train_mvgrl(
     states).  The sum of both views' graph embeddings (the evaluated
     representation) is fed to the sampler, so a bank Ring compares the
     adjacency view's graph vector with those sums.  :obj:`checkpoint`
-    saves and resumes the run as in :func:`fit`.
+    saves and resumes the run and :obj:`on_epoch` is called after every
+    epoch, as in :func:`fit`.
     """
     if loss not in ("jsd", "infonce"):
         raise ValueError(f"`loss` must be 'jsd' or 'infonce', got {loss!r}")
@@ -396,7 +415,8 @@ def train_mvgrl(
 
     logs = fit(model, dataset, sampler, step, epochs=epochs, lr=lr,
                device=device, labels=labels, progress=progress, desc="MVGRL",
-               checkpoint=checkpoint, state={"loss": loss_fn})
+               checkpoint=checkpoint, state={"loss": loss_fn},
+               on_epoch=on_epoch)
     return model, logs
 
 

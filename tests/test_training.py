@@ -142,6 +142,43 @@ def test_cli_appends_and_skips_records(tu_mirror, tmp_path, capsys):
     assert len(records) == 3 and records[2]["feed"] == "encoder"
 
 
+def test_cli_eval_epochs_records_the_shorter_runs(tu_mirror, tmp_path,
+                                                 capsys):
+    r"""A run of 3 epochs evaluated after epochs 1 and 2 records exactly
+    what runs of 1 and 2 epochs record (the evaluation's draws from the
+    global generator are undone), and is skipped once all three exist."""
+    args = ["graphcl", "--dataset", "MUTAG", "--root", str(tmp_path / "tu"),
+            "--tu-mirror", tu_mirror, "--sampler", "prosampler",
+            "--num-neighbors", "20", "--num-candidates", "50",
+            "--batch-size", "64", "--seeds", "0", "--quiet"]
+    long_out, short_out = str(tmp_path / "long.json"), str(tmp_path / "s.json")
+    main(args + ["--epochs", "3", "--eval-epochs", "1", "2",
+                 "--out", long_out])
+    for epochs in ("1", "2"):
+        main(args + ["--epochs", epochs, "--out", short_out])
+    runs = {r["epochs"]: r for r in load_records(long_out)}
+    assert sorted(runs) == [1, 2, 3]
+    assert [runs[e].get("evaluated_in_run_of_epochs") for e in (1, 2, 3)] \
+        == [3, 3, None]
+    for short in load_records(short_out):
+        part = runs[short["epochs"]]
+        assert part["accuracy"] == short["accuracy"]
+        assert part["fold_inner_accuracies"] == short["fold_inner_accuracies"]
+        assert [e["loss"] for e in part["epoch_logs"]] == \
+            [e["loss"] for e in short["epoch_logs"]]
+    capsys.readouterr()
+    main(args + ["--epochs", "3", "--eval-epochs", "1", "2",
+                 "--out", long_out])
+    assert "skipped" in capsys.readouterr().out
+    assert len(load_records(long_out)) == 3
+    with pytest.raises(SystemExit, match="eval-epochs"):
+        main(args + ["--epochs", "3", "--eval-epochs", "3",
+                     "--out", long_out])
+    with pytest.raises(SystemExit, match="ring-anneal none"):
+        main(args + ["--epochs", "3", "--eval-epochs", "1", "--loss",
+                     "infonce", "--negatives", "ring", "--out", long_out])
+
+
 def test_mvgrl_learns_above_majority_and_caches_views(mutag, tmp_path):
     r"""Same bound as for GraphCL (MUTAG majority 66.5 % + 3 standard
     errors = 76.8 %), with LinearSVC, after 2 epochs of a small MVGRL."""
@@ -250,35 +287,55 @@ def test_run_stopped_and_resumed_ends_as_an_unbroken_run(mutag, tmp_path,
         run(path, epochs=5)
 
 
-def test_resumed_run_continues_the_global_random_stream(mutag, tmp_path,
-                                                        monkeypatch):
-    r"""A step that draws from the global generator (dropout) gets the same
-    draws after a resume as in an unbroken run."""
+def _dropout_run(mutag, **fit_kwargs):
+    r"""Losses of a 3-epoch :func:`fit` whose step draws from the global
+    generator (dropout)."""
     from torch_geometric.nn import global_add_pool
 
     from pyg_prosampler import training
 
-    def run(checkpoint=None):
-        torch.manual_seed(0)
-        model = torch.nn.Linear(mutag.num_features, 8)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(mutag.num_features, 8)
 
-        def step(batch):
-            h = global_add_pool(model(batch.x), batch.batch)
-            z = torch.nn.functional.dropout(h, 0.5)
-            return z.pow(2).mean(), z
+    def step(batch):
+        h = global_add_pool(model(batch.x), batch.batch)
+        z = torch.nn.functional.dropout(h, 0.5, training=model.training)
+        return z.pow(2).mean(), z
 
-        logs = training.fit(model, mutag, UniformBatchSampler(188, 64),
-                            step, epochs=3, progress=False,
-                            checkpoint=checkpoint)
-        return [e["loss"] for e in logs]
+    logs = training.fit(model, mutag, UniformBatchSampler(188, 64), step,
+                        epochs=3, progress=False, **fit_kwargs)
+    return [e["loss"] for e in logs]
 
-    ref = run()
+
+def test_resumed_run_continues_the_global_random_stream(mutag, tmp_path,
+                                                        monkeypatch):
+    r"""A step that draws from the global generator (dropout) gets the same
+    draws after a resume as in an unbroken run."""
+    from pyg_prosampler import training
+
+    ref = _dropout_run(mutag)
     path = str(tmp_path / "run.pt")
     with monkeypatch.context() as m:
         m.setattr(training, "tqdm", _StopAfter(1))
         with pytest.raises(KeyboardInterrupt):
-            run(path)
-    assert run(path) == ref
+            _dropout_run(mutag, checkpoint=path)
+    assert _dropout_run(mutag, checkpoint=path) == ref
+
+
+def test_on_epoch_leaves_the_training_unchanged(mutag):
+    r"""A callback that draws from the global generator and switches the
+    model to evaluation mode (as an evaluation does) changes nothing in
+    the training that follows: its draws are undone, the mode restored."""
+    seen = []
+
+    def evaluate(model, logs):
+        seen.append(len(logs))
+        torch.rand(100)
+        model.eval()
+
+    ref = _dropout_run(mutag)
+    assert _dropout_run(mutag, on_epoch=evaluate) == ref
+    assert seen == [1, 2, 3]
 
 
 def test_cli_resumes_a_stopped_run_from_its_checkpoint(tu_mirror, tmp_path,
