@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import time
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
 import torch
 from torch import Tensor
@@ -23,6 +23,9 @@ from pyg_prosampler.samplers import (
     ProximityBatchSampler,
     UniformBatchSampler,
 )
+
+if TYPE_CHECKING:
+    from pyg_prosampler.training import OnEpoch
 
 
 @torch.no_grad()
@@ -134,7 +137,7 @@ def load_for(args: argparse.Namespace):
 
 def train_for(args: argparse.Namespace, dataset, sampler, seed: int,
               labels, checkpoint: Optional[str] = None,
-              on_epoch=None) -> tuple:
+              on_epoch: Optional[OnEpoch] = None) -> tuple:
     r"""Trains the command's model (saved to and resumed from
     :obj:`checkpoint` when given, :obj:`on_epoch` as in
     :func:`~pyg_prosampler.training.fit`); returns it, its logs and its
@@ -237,7 +240,6 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
             t = time.perf_counter()
             run = {"resumed_at": resumed_at, "from_run": from_run,
                    "start": t}
-
             _, logs, res = train_for(
                 args, dataset, sampler, seed, labels, checkpoint,
                 milestone_recorder(args, dataset, name, key, run)
@@ -259,14 +261,14 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
 
 
 def milestone_recorder(args: argparse.Namespace, dataset, name: str,
-                       key: dict, run: dict):
+                       key: dict, run: dict) -> OnEpoch:
     r"""The :obj:`on_epoch` callback of :obj:`--eval-epochs`: after each
     of those epochs, the model is evaluated and recorded as the run of
     that many epochs (unless :obj:`--out` holds it already, e.g. from a
     resumed run), marked with the length of the run it was taken from."""
     from pyg_prosampler.results import load_records, same_config
 
-    def record(model, logs: List[dict]) -> None:
+    def record(model: torch.nn.Module, logs: List[dict]) -> None:
         if len(logs) not in args.eval_epochs:
             return
         part = {**key, "epochs": len(logs)}
