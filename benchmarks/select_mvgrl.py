@@ -36,16 +36,16 @@ counts x 2 samplers x 5 seeds at 2-4 minutes each on IMDB-BINARY):
     python benchmarks/select_mvgrl.py --dataset IMDB-BINARY --nested \
         --batch-sizes 128 --samplers uniform prosampler
 
-The epochs are chosen per fold too with ``--epochs`` (the paper
-grid-searched 10, 20, 40 and 100): one run per layer count and seed,
-as long as the longest of the grid's epochs not recorded yet, is
-evaluated after each of the grid's epochs on the way
-(``--eval-epochs``: the same training as the shorter runs) into
-``mvgrl_epochs.json``; runs of 20 epochs already in
-``mvgrl_nested.json`` are reused, and any recorded twice must agree
-(checked in the table's section).  The grid, fixed before any run: 10,
-20 and 40 epochs on MUTAG; 10 and 20 on IMDB-BINARY and IMDB-MULTI
-(40 would double their 2-7 minute runs), both at B = 128:
+The epochs are chosen per fold too with ``--epochs`` (MVGRL
+grid-searched them, REFERENCE section 2).  Per layer count and seed,
+one run as long as the longest of the grid's epochs not recorded yet is
+evaluated after each shorter one on the way (``--eval-epochs``: the
+same training as the shorter runs) into ``mvgrl_epochs.json``; runs of
+20 epochs already in ``mvgrl_nested.json`` are reused, and any recorded
+in both files must agree (checked in the table's section).  The grid,
+fixed before any run: 10, 20 and 40 epochs on MUTAG; 10 and 20 on
+IMDB-BINARY and IMDB-MULTI (40 would double their 2-7 minute runs), all
+at B = 128:
 
     python benchmarks/select_mvgrl.py --dataset MUTAG --nested \
         --batch-sizes 128 --samplers uniform prosampler --epochs 10 20 40
