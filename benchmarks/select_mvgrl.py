@@ -358,6 +358,8 @@ def agreement(dataset: str, samplers: List[str], grid: List[Nested]) -> str:
                     differ.append((sampler, c, seed))
     if differ:
         raise RuntimeError(f"runs recorded twice disagree: {differ}")
+    if not both:
+        return "No run of the grid is recorded in both files."
     return (f"{both} runs are in both files (those of `mvgrl_epochs.json` "
             f"taken part-way through longer runs); all {both} agree in "
             f"every fold's accuracy and every epoch's loss.")
