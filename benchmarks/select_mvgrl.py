@@ -44,8 +44,8 @@ same training as the shorter runs) into ``mvgrl_epochs.json``; runs of
 20 epochs already in ``mvgrl_nested.json`` are reused, and any recorded
 in both files must agree (checked in the table's section).  The grid,
 fixed before any run: 10, 20 and 40 epochs on MUTAG; 10 and 20 on
-IMDB-BINARY and IMDB-MULTI (40 would double their 2-7 minute runs), all
-at B = 128:
+IMDB-BINARY, IMDB-MULTI and PROTEINS (40 would double their 2-10 minute
+runs), all at B = 128:
 
     python benchmarks/select_mvgrl.py --dataset MUTAG --nested \
         --batch-sizes 128 --samplers uniform prosampler --epochs 10 20 40
