@@ -343,9 +343,10 @@ def agreement(dataset: str, samplers: List[str], grid: List[Nested]) -> str:
     how many agree in every fold's accuracy and every epoch's loss;
     :class:`RuntimeError` if any does not."""
     both, differ = 0, []
+    nested, epochs = load_records(NESTED_OUT), load_records(EPOCHS_OUT)
     for sampler in samplers:
-        a = runs_by_config(load_records(NESTED_OUT), dataset, sampler, grid)
-        b = runs_by_config(load_records(EPOCHS_OUT), dataset, sampler, grid)
+        a = runs_by_config(nested, dataset, sampler, grid)
+        b = runs_by_config(epochs, dataset, sampler, grid)
         for c in grid:
             for seed in set(a[c]) & set(b[c]):
                 both += 1

@@ -242,7 +242,7 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
                    "start": t}
             _, logs, res = train_for(
                 args, dataset, sampler, seed, labels, checkpoint,
-                milestone_recorder(args, dataset, name, key, run)
+                milestone_recorder(args, dataset, name, key, run, existing)
                 if args.eval_epochs else None)
             record = run_record(args, key, res, logs, run)
             if old:
@@ -261,19 +261,20 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
 
 
 def milestone_recorder(args: argparse.Namespace, dataset, name: str,
-                       key: dict, run: dict) -> OnEpoch:
+                       key: dict, run: dict,
+                       existing: List[dict]) -> OnEpoch:
     r"""The :obj:`on_epoch` callback of :obj:`--eval-epochs`: after each
     of those epochs, the model is evaluated and recorded as the run of
-    that many epochs (unless :obj:`--out` holds it already, e.g. from a
-    resumed run), marked with the length of the run it was taken from."""
-    from pyg_prosampler.results import load_records, same_config
+    that many epochs (unless :obj:`existing`, the records of
+    :obj:`--out`, hold it already, e.g. from a resumed run), marked with
+    the length of the run it was taken from."""
+    from pyg_prosampler.results import same_config
 
     def record(model: torch.nn.Module, logs: List[dict]) -> None:
         if len(logs) not in args.eval_epochs:
             return
         part = {**key, "epochs": len(logs)}
-        if args.out and any(same_config(r, part)
-                            for r in load_records(args.out)):
+        if any(same_config(r, part) for r in existing):
             return
         res = evaluate_for(args, model, dataset, key["seed"])
         out = run_record(args, part, res, logs, run)
