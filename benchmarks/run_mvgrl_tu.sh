@@ -19,7 +19,10 @@
 #   CKPT_DIR=data/checkpoints SEEDS=0 SAMPLERS=uniform \
 #       bash benchmarks/run_mvgrl_tu.sh REDDIT-BINARY
 # EPOCHS overrides the 20 epochs, and EVAL_EPOCHS="10 20" also records the
-# run after those epochs (select_mvgrl.py --nested --epochs).
+# run after those epochs (select_mvgrl.py --nested --epochs).  LOSS=infonce
+# trains the InfoNCE graph-graph variant (temperature 0.2) instead of JSD:
+#   LOSS=infonce OUT=benchmarks/results/mvgrl_infonce.json \
+#       bash benchmarks/run_mvgrl_tu.sh MUTAG IMDB-BINARY IMDB-MULTI
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MIRROR=${PYG_PROSAMPLER_TU_MIRROR:-../shared/data/TU}
@@ -30,6 +33,7 @@ CANDIDATES=${CANDIDATES:-1000}
 RESTART=${RESTART:-0.1}
 EPOCHS=${EPOCHS:-20}
 EVAL_EPOCHS=${EVAL_EPOCHS:-}
+LOSS=${LOSS:-jsd}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 # Allocation, for speed only (not a single value changes): REDDIT-B's
 # 100+ MB activations are otherwise mapped afresh and faulted in on every
@@ -49,7 +53,7 @@ for ds in "${SETS[@]}"; do
       --out "$OUT" --seeds $SEEDS --epochs "$EPOCHS" --batch-size "$BATCH" \
       --lr 0.001 --hidden 512 --layers "$LAYERS" --num-neighbors 100 \
       --num-candidates "$CANDIDATES" --restart-prob "$RESTART" --refresh-every 100 \
-      --warmup-epochs 1 --quiet --dataset "$ds" --sampler $s --loss jsd \
+      --warmup-epochs 1 --quiet --dataset "$ds" --sampler $s --loss "$LOSS" \
       ${CKPT_DIR:+--checkpoint-dir "$CKPT_DIR"} \
       ${EVAL_EPOCHS:+--eval-epochs $EVAL_EPOCHS}
   done
