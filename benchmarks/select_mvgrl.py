@@ -49,6 +49,11 @@ runs), all at B = 128:
 
     python benchmarks/select_mvgrl.py --dataset MUTAG --nested \
         --batch-sizes 128 --samplers uniform prosampler --epochs 10 20 40
+
+``--loss infonce`` runs the nested layer grid with MVGRL's InfoNCE
+graph-graph variant instead (``run_mvgrl_tu.sh``'s ``LOSS``) into
+``mvgrl_infonce.json``, whose fixed-configuration runs are its 4-layer
+cells; 20 epochs only.
 """
 from __future__ import annotations
 
@@ -70,6 +75,7 @@ Config = Tuple[int, int]  # (layers, batch size)
 Nested = Tuple[int, int, int]  # (layers, batch size, epochs)
 NESTED_OUT = os.path.join(RESULTS, "mvgrl_nested.json")
 EPOCHS_OUT = os.path.join(RESULTS, "mvgrl_epochs.json")
+INFONCE_OUT = os.path.join(RESULTS, "mvgrl_infonce.json")
 EPOCHS = [20]
 NESTED_SEEDS = [0, 1, 2, 3, 4]
 LAYERS = [2, 4, 8]
@@ -83,10 +89,11 @@ MD_HEAD = ["# MVGRL layers and batch size chosen by inner validation", "",
 
 
 def run(dataset: str, sampler: str, config: Config, seeds: List[int],
-        out: str, epochs: int = 20, eval_epochs: Sequence[int] = ()) -> None:
+        out: str, epochs: int = 20, eval_epochs: Sequence[int] = (),
+        loss: str = "jsd") -> None:
     env = {**os.environ, "LAYERS": str(config[0]), "BATCH": str(config[1]),
            "OUT": out, "SEEDS": " ".join(map(str, seeds)),
-           "SAMPLERS": sampler, "EPOCHS": str(epochs),
+           "SAMPLERS": sampler, "EPOCHS": str(epochs), "LOSS": loss,
            "EVAL_EPOCHS": " ".join(map(str, eval_epochs))}
     subprocess.run(["bash", os.path.join(HERE, "run_mvgrl_tu.sh"), dataset],
                    env=env, check=True)
@@ -142,25 +149,31 @@ def main() -> None:
                    help="choose per outer fold, seeds 0-4 (module doc)")
     p.add_argument("--epochs", type=int, nargs="+", default=EPOCHS,
                    help="with --nested: choose the epochs among these too")
+    p.add_argument("--loss", default="jsd", choices=["jsd", "infonce"],
+                   help="with --nested: MVGRL's loss (infonce: 20 epochs)")
     args = p.parse_args()
-    if args.epochs != EPOCHS and not args.nested:
-        p.error("--epochs is for --nested")
+    if (args.epochs != EPOCHS or args.loss != "jsd") and not args.nested:
+        p.error("--epochs and --loss are for --nested")
+    if args.loss != "jsd" and args.epochs != EPOCHS:
+        p.error("--loss infonce chooses the layers at 20 epochs only")
     grid = list(itertools.product(args.layers, args.batch_sizes))
     if args.nested:
         for sampler, config in itertools.product(args.samplers, grid):
-            run_nested(args.dataset, sampler, config, sorted(args.epochs))
+            run_nested(args.dataset, sampler, config, sorted(args.epochs),
+                       args.loss)
         command = (f"python benchmarks/select_mvgrl.py --dataset "
                    f"{args.dataset} --nested")
         for flag, value, default in (("--layers", args.layers, LAYERS),
                                      ("--batch-sizes", args.batch_sizes,
                                       BATCH_SIZES),
                                      ("--samplers", args.samplers, SAMPLERS),
-                                     ("--epochs", args.epochs, EPOCHS)):
+                                     ("--epochs", args.epochs, EPOCHS),
+                                     ("--loss", [args.loss], ["jsd"])):
             if value != default:
                 command += f" {flag} " + " ".join(map(str, value))
         write_nested_markdown(args.dataset, args.samplers,
                               [(*c, e) for c in grid for e in args.epochs],
-                              command)
+                              command, args.loss)
         return
     select_out = os.path.join(RESULTS, "mvgrl_select.json")
     for seed, sampler, config in itertools.product(
@@ -175,14 +188,16 @@ def main() -> None:
 
 
 def run_nested(dataset: str, sampler: str, config: Config,
-               epochs: List[int]) -> None:
+               epochs: List[int], loss: str = "jsd") -> None:
     r"""Runs :obj:`sampler` at :obj:`config` with seeds 0-4 for each of
     :obj:`epochs` not recorded yet: 20 epochs alone into
-    ``mvgrl_nested.json``, otherwise one run as long as the longest
-    missing, evaluated on the way after the grid's shorter epochs, into
+    ``mvgrl_nested.json`` (``mvgrl_infonce.json`` with :obj:`loss`
+    ``"infonce"``), otherwise one run as long as the longest missing,
+    evaluated on the way after the grid's shorter epochs, into
     ``mvgrl_epochs.json``."""
     if epochs == EPOCHS:
-        run(dataset, sampler, config, NESTED_SEEDS, NESTED_OUT)
+        run(dataset, sampler, config, NESTED_SEEDS,
+            INFONCE_OUT if loss == "infonce" else NESTED_OUT, loss=loss)
         return
     records = nested_records(epochs)
     missing = []
@@ -196,10 +211,13 @@ def run_nested(dataset: str, sampler: str, config: Config,
             eval_epochs=[e for e in epochs if e < max(missing)])
 
 
-def nested_records(epochs: List[int]) -> List[dict]:
+def nested_records(epochs: List[int], loss: str = "jsd") -> List[dict]:
     r"""The runs the nested rule reads: ``mvgrl_nested.json``'s, and
     ``mvgrl_epochs.json``'s where :obj:`epochs` holds others than 20
-    (a configuration and seed found in both: the latter file's)."""
+    (a configuration and seed found in both: the latter file's);
+    ``mvgrl_infonce.json``'s for :obj:`loss` ``"infonce"``."""
+    if loss == "infonce":
+        return load_records(INFONCE_OUT)
     records = load_records(NESTED_OUT)
     if epochs != EPOCHS:
         records += load_records(EPOCHS_OUT)
@@ -288,17 +306,22 @@ def nested_runs(records: List[dict], dataset: str, sampler: str,
 
 
 def write_nested_markdown(dataset: str, samplers: List[str],
-                          grid: List[Nested], command: str) -> None:
+                          grid: List[Nested], command: str,
+                          loss: str = "jsd") -> None:
     epochs = sorted({c[2] for c in grid})
-    records = nested_records(epochs)
+    records = nested_records(epochs, loss)
     found = {s: nested_runs(records, dataset, s, grid) for s in samplers}
     section = (f"{dataset}, chosen per outer fold" if epochs == EPOCHS
                else f"{dataset}, layers and epochs chosen per outer fold")
+    if loss == "infonce":
+        section = f"{dataset}, InfoNCE variant, chosen per outer fold"
     what = "layers, B" + ("" if epochs == EPOCHS else ", epochs")
     label = (lambda c: f"{c[0]}, {c[1]}") if epochs == EPOCHS \
         else (lambda c: ", ".join(map(str, c)))
     files = ("`mvgrl_nested.json`" if epochs == EPOCHS else
              "`mvgrl_nested.json` and `mvgrl_epochs.json`")
+    if loss == "infonce":
+        files = "`mvgrl_infonce.json`"
     lines = [f"## {section}", "",
              f"Command: `{command}`; runs in {files}, seeds "
              f"{', '.join(map(str, NESTED_SEEDS))}. Accuracy %; paired "
