@@ -117,18 +117,17 @@ def mvgrl_table() -> List[str]:
     runs = mvgrl_runs("mvgrl_tu")
     sets = [ds for ds in MVGRL_SETS if any(k[1] == ds for k in runs)]
     chosen = {ds: chosen_configs(ds) for ds in sets}
-    lines = ["# MVGRL (JSD local-global loss) on TU: ours vs the paper", "",
-             "Accuracy % (10-fold linear SVM on the sum of both views' "
-             "graph vectors, mean ± std over 5 seeds unless n says "
-             "otherwise), the paper's row in brackets, then seconds per "
-             "epoch (mean over seeds, measured beside other jobs on 2 "
-             "cores). *fixed*: MVGRL's defaults, 4 layers and batch 128 "
-             "(`benchmarks/run_mvgrl_tu.sh DATASET`); *selected*: layers "
-             "and batch chosen by inner validation, shown as [layers, "
-             "batch] (`benchmarks/select_mvgrl.py --dataset DATASET`, "
-             "grid in `mvgrl_select.md`).", "",
-             "| sampler | " + " | ".join(sets) + " | s / epoch |",
-             "|---" * (len(sets) + 2) + "|"]
+    lines = accuracy_head(
+        "MVGRL (JSD local-global loss) on TU: ours vs the paper",
+        "Accuracy % (10-fold linear SVM on the sum of both views' graph "
+        "vectors, mean ± std over 5 seeds unless n says otherwise), the "
+        "paper's row in brackets, then seconds per epoch (mean over "
+        "seeds, measured beside other jobs on 2 cores). *fixed*: MVGRL's "
+        "defaults, 4 layers and batch 128 (`benchmarks/run_mvgrl_tu.sh "
+        "DATASET`); *selected*: layers and batch chosen by inner "
+        "validation, shown as [layers, batch] "
+        "(`benchmarks/select_mvgrl.py --dataset DATASET`, grid in "
+        "`mvgrl_select.md`).", sets)
     for sampler in ("uniform", "knn", "prosampler"):
         for kind in ("fixed", "selected"):
             row, times = [], []
@@ -150,6 +149,14 @@ def mvgrl_table() -> List[str]:
             lines.append(f"| {sampler}, {kind} | " + " | ".join(row)
                          + f" | {', '.join(times)} |")
     return lines + fixed_comparison(runs, sets)
+
+
+def accuracy_head(title: str, text: str, sets: List[str]) -> List[str]:
+    r"""A ``#`` title, a paragraph and the head of a table with one
+    column per data set and a seconds-per-epoch column."""
+    return [f"# {title}", "", text, "",
+            "| sampler | " + " | ".join(sets) + " | s / epoch |",
+            "|---" * (len(sets) + 2) + "|"]
 
 
 def mvgrl_runs(name: str) -> Dict[tuple, List[dict]]:
@@ -187,18 +194,17 @@ def fixed_comparison(runs: Dict[tuple, List[dict]],
 def mvgrl_infonce_table() -> List[str]:
     runs = mvgrl_runs("mvgrl_infonce")
     sets = [ds for ds in MVGRL_SETS if any(k[1] == ds for k in runs)]
-    lines = ["# MVGRL, InfoNCE graph-graph variant, on TU", "",
-             "The JSD runs' fixed configuration (`mvgrl_tu.md`: 4 layers, "
-             "batch 128, 20 epochs, the same sampler knobs) with the loss "
-             "swapped for InfoNCE between the two views' graph vectors "
-             "(temperature 0.2, the other graphs of the batch as "
-             "negatives). Accuracy % (10-fold linear SVM, mean ± std over "
-             "the seeds), then seconds per epoch. Command: `LOSS=infonce "
-             "OUT=benchmarks/results/mvgrl_infonce.json bash "
-             "benchmarks/run_mvgrl_tu.sh DATASET`. The paper reports no "
-             "InfoNCE MVGRL row.", "",
-             "| sampler | " + " | ".join(sets) + " | s / epoch |",
-             "|---" * (len(sets) + 2) + "|"]
+    lines = accuracy_head(
+        "MVGRL, InfoNCE graph-graph variant, on TU",
+        "The JSD runs' fixed configuration (`mvgrl_tu.md`: 4 layers, "
+        "batch 128, 20 epochs, the same sampler knobs) with the loss "
+        "swapped for InfoNCE between the two views' graph vectors "
+        "(temperature 0.2, the other graphs of the batch as negatives). "
+        "Accuracy % (10-fold linear SVM, mean ± std over the seeds), "
+        "then seconds per epoch. Command: `LOSS=infonce "
+        "OUT=benchmarks/results/mvgrl_infonce.json bash "
+        "benchmarks/run_mvgrl_tu.sh DATASET`. The paper reports no "
+        "InfoNCE MVGRL row.", sets)
     for sampler in ("uniform", "knn", "prosampler"):
         row, times = [], []
         for ds in sets:
