@@ -11,6 +11,14 @@ few epochs, embeds every graph and fits
 ``dual=True`` and ``dual=False``, and
 :class:`~pyg_prosampler.linear_svm.NewtonLinearSVC`; appends the record to
 ``benchmarks/results/svm_solver.json``.
+
+    python benchmarks/bench_svm_solver.py --dataset PROTEINS --epochs 20 \
+        --loss infonce --seed 1 --solvers newton newton2000 \
+        --cs 0.001 0.01 0.1 1 10 100 1000
+
+checks the Newton solver's 100-step cap (``newton2000``: the same
+solver with 2000) on the embeddings of a uniform InfoNCE run, whose
+evaluation warned that some fits hit the cap.
 """
 from __future__ import annotations
 
@@ -40,6 +48,14 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--dataset", default="IMDB-BINARY")
     p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--loss", default="jsd", choices=["jsd", "infonce"])
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the batches and the initialisation")
+    p.add_argument("--cs", type=float, nargs="+",
+                   default=[0.01, 1.0, 1000.0])
+    p.add_argument("--solvers", nargs="+",
+                   default=["dual", "primal", "newton"],
+                   choices=["dual", "primal", "newton", "newton2000"])
     p.add_argument("--tu-mirror", default=os.environ.get(
         "PYG_PROSAMPLER_TU_MIRROR", "../shared/data/TU"))
     args = p.parse_args()
@@ -48,9 +64,9 @@ def main() -> None:
         tu_mirror=args.tu_mirror, features="auto", max_degree=64,
         ppr_alpha=0.2, ppr_topk=32)
     dataset = load_for(ns)
-    sampler = UniformBatchSampler(len(dataset), 128, seed=0)
+    sampler = UniformBatchSampler(len(dataset), 128, seed=args.seed)
     model, _ = train_mvgrl(dataset, sampler, epochs=args.epochs,
-                           progress=False)
+                           loss=args.loss, seed=args.seed, progress=False)
     model.eval()
     with torch.no_grad():
         x = torch.cat([model.embed(b) for b in
@@ -59,12 +75,13 @@ def main() -> None:
     rng = np.random.default_rng(0)
     train = rng.permutation(len(y))[: int(0.9 * len(y))]
     fits = []
-    for c in (0.01, 1.0, 1000.0):
-        for solver in ("dual", "primal", "newton"):
+    for c in args.cs:
+        for solver in args.solvers:
             t = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                m = (NewtonLinearSVC(C=c) if solver == "newton" else
+                m = (NewtonLinearSVC(C=c, max_iter=2000 if solver.endswith(
+                    "2000") else 100) if solver.startswith("newton") else
                      LinearSVC(C=c, dual=solver == "dual", max_iter=5000,
                                random_state=0))
                 m.fit(x[train], y[train])
@@ -76,6 +93,7 @@ def main() -> None:
                              (m.predict(x[train]) == y[train]).mean())})
             print(json.dumps(fits[-1]), flush=True)
     record = {"dataset": args.dataset, "epochs": args.epochs,
+              "loss": args.loss, "seed": args.seed,
               "num": int(len(y)), "dim": int(x.shape[1]),
               "feature_std": float(x.std()), "fits": fits,
               "command": "python benchmarks/bench_svm_solver.py "
