@@ -42,6 +42,14 @@ from pyg_prosampler.results import load_records, machine
 from pyg_prosampler.training import graph_labels, train_mvgrl
 
 OUT = os.path.join(os.path.dirname(__file__), "results", "svm_solver.json")
+SOLVERS = {  # name: the estimator at a given C
+    "dual": lambda c: LinearSVC(C=c, dual=True, max_iter=5000,
+                                random_state=0),
+    "primal": lambda c: LinearSVC(C=c, dual=False, max_iter=5000,
+                                  random_state=0),
+    "newton": lambda c: NewtonLinearSVC(C=c),
+    "newton2000": lambda c: NewtonLinearSVC(C=c, max_iter=2000),
+}
 
 
 def main() -> None:
@@ -55,7 +63,7 @@ def main() -> None:
                    default=[0.01, 1.0, 1000.0])
     p.add_argument("--solvers", nargs="+",
                    default=["dual", "primal", "newton"],
-                   choices=["dual", "primal", "newton", "newton2000"])
+                   choices=list(SOLVERS))
     p.add_argument("--tu-mirror", default=os.environ.get(
         "PYG_PROSAMPLER_TU_MIRROR", "../shared/data/TU"))
     args = p.parse_args()
@@ -80,11 +88,7 @@ def main() -> None:
             t = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                m = (NewtonLinearSVC(C=c, max_iter=2000 if solver.endswith(
-                    "2000") else 100) if solver.startswith("newton") else
-                     LinearSVC(C=c, dual=solver == "dual", max_iter=5000,
-                               random_state=0))
-                m.fit(x[train], y[train])
+                m = SOLVERS[solver](c).fit(x[train], y[train])
             fits.append({"C": c, "solver": solver,
                          "seconds": time.perf_counter() - t,
                          "iterations": int(np.max(m.n_iter_)),

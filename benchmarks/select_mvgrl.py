@@ -75,7 +75,10 @@ Config = Tuple[int, int]  # (layers, batch size)
 Nested = Tuple[int, int, int]  # (layers, batch size, epochs)
 NESTED_OUT = os.path.join(RESULTS, "mvgrl_nested.json")
 EPOCHS_OUT = os.path.join(RESULTS, "mvgrl_epochs.json")
-INFONCE_OUT = os.path.join(RESULTS, "mvgrl_infonce.json")
+# The 20-epoch nested runs of each loss, and its sections' label.
+NESTED_FILES = {"jsd": NESTED_OUT,
+                "infonce": os.path.join(RESULTS, "mvgrl_infonce.json")}
+LOSS_LABELS = {"jsd": "", "infonce": "InfoNCE variant, "}
 EPOCHS = [20]
 NESTED_SEEDS = [0, 1, 2, 3, 4]
 LAYERS = [2, 4, 8]
@@ -196,8 +199,8 @@ def run_nested(dataset: str, sampler: str, config: Config,
     evaluated on the way after the grid's shorter epochs, into
     ``mvgrl_epochs.json``."""
     if epochs == EPOCHS:
-        run(dataset, sampler, config, NESTED_SEEDS,
-            INFONCE_OUT if loss == "infonce" else NESTED_OUT, loss=loss)
+        run(dataset, sampler, config, NESTED_SEEDS, NESTED_FILES[loss],
+            loss=loss)
         return
     records = nested_records(epochs)
     missing = []
@@ -212,16 +215,17 @@ def run_nested(dataset: str, sampler: str, config: Config,
 
 
 def nested_records(epochs: List[int], loss: str = "jsd") -> List[dict]:
-    r"""The runs the nested rule reads: ``mvgrl_nested.json``'s, and
-    ``mvgrl_epochs.json``'s where :obj:`epochs` holds others than 20
-    (a configuration and seed found in both: the latter file's);
-    ``mvgrl_infonce.json``'s for :obj:`loss` ``"infonce"``."""
-    if loss == "infonce":
-        return load_records(INFONCE_OUT)
-    records = load_records(NESTED_OUT)
-    if epochs != EPOCHS:
-        records += load_records(EPOCHS_OUT)
-    return records
+    r"""The runs the nested rule reads: :obj:`loss`'s 20-epoch file
+    (:obj:`NESTED_FILES`), and ``mvgrl_epochs.json``'s where
+    :obj:`epochs` holds others than 20 (a configuration and seed found in
+    both: the latter file's)."""
+    return [r for path in nested_files(epochs, loss)
+            for r in load_records(path)]
+
+
+def nested_files(epochs: List[int], loss: str = "jsd") -> List[str]:
+    r"""The files :func:`nested_records` reads, in its order."""
+    return [NESTED_FILES[loss]] + ([] if epochs == EPOCHS else [EPOCHS_OUT])
 
 
 def write_markdown(dataset: str, found: Dict[tuple, List[float]],
@@ -311,17 +315,14 @@ def write_nested_markdown(dataset: str, samplers: List[str],
     epochs = sorted({c[2] for c in grid})
     records = nested_records(epochs, loss)
     found = {s: nested_runs(records, dataset, s, grid) for s in samplers}
-    section = (f"{dataset}, chosen per outer fold" if epochs == EPOCHS
-               else f"{dataset}, layers and epochs chosen per outer fold")
-    if loss == "infonce":
-        section = f"{dataset}, InfoNCE variant, chosen per outer fold"
+    section = f"{dataset}, {LOSS_LABELS[loss]}" + (
+        "chosen per outer fold" if epochs == EPOCHS
+        else "layers and epochs chosen per outer fold")
     what = "layers, B" + ("" if epochs == EPOCHS else ", epochs")
     label = (lambda c: f"{c[0]}, {c[1]}") if epochs == EPOCHS \
         else (lambda c: ", ".join(map(str, c)))
-    files = ("`mvgrl_nested.json`" if epochs == EPOCHS else
-             "`mvgrl_nested.json` and `mvgrl_epochs.json`")
-    if loss == "infonce":
-        files = "`mvgrl_infonce.json`"
+    files = " and ".join(f"`{os.path.basename(path)}`"
+                         for path in nested_files(epochs, loss))
     lines = [f"## {section}", "",
              f"Command: `{command}`; runs in {files}, seeds "
              f"{', '.join(map(str, NESTED_SEEDS))}. Accuracy %; paired "

@@ -64,6 +64,13 @@ def epoch_seconds(r: dict) -> float:
                + e["rebuild_seconds"] for e in logs) / len(logs)
 
 
+def epoch_time_cell(dataset: str, found: List[dict]) -> str:
+    r"""``"DATASET seconds"``: the mean of :func:`epoch_seconds` over
+    :obj:`found`."""
+    v = [epoch_seconds(r) for r in found]
+    return f"{dataset} {sum(v) / len(v):.1f}"
+
+
 def method_of(r: dict) -> Tuple[str, str, object]:
     neg = r.get("negatives", "inbatch")
     pool = r.get("negatives_params", {}).get("pool") if neg == "ring" \
@@ -115,7 +122,7 @@ def negatives_table() -> List[str]:
 
 def mvgrl_table() -> List[str]:
     runs = mvgrl_runs("mvgrl_tu")
-    sets = [ds for ds in MVGRL_SETS if any(k[1] == ds for k in runs)]
+    sets = run_sets(runs)
     chosen = {ds: chosen_configs(ds) for ds in sets}
     lines = accuracy_head(
         "MVGRL (JSD local-global loss) on TU: ours vs the paper",
@@ -141,8 +148,7 @@ def mvgrl_table() -> List[str]:
                 paper = MVGRL_PAPER.get(sampler, {}).get(ds)
                 row.append(text + (f" ({paper})" if paper else ""))
                 if found:
-                    v = [epoch_seconds(r) for r in found]
-                    times.append(f"{ds} {sum(v) / len(v):.1f}")
+                    times.append(epoch_time_cell(ds, found))
             if kind == "selected" and not any(chosen[ds].get(sampler)
                                               for ds in sets):
                 continue
@@ -169,6 +175,11 @@ def mvgrl_runs(name: str) -> Dict[tuple, List[dict]]:
     return runs
 
 
+def run_sets(runs: Dict[tuple, List[dict]]) -> List[str]:
+    r"""The data sets of :obj:`MVGRL_SETS` that :obj:`runs` holds."""
+    return [ds for ds in MVGRL_SETS if any(k[1] == ds for k in runs)]
+
+
 def fixed_comparison(runs: Dict[tuple, List[dict]],
                      sets: List[str]) -> List[str]:
     r"""Paired differences from uniform and batch hardness at
@@ -193,7 +204,7 @@ def fixed_comparison(runs: Dict[tuple, List[dict]],
 
 def mvgrl_infonce_table() -> List[str]:
     runs = mvgrl_runs("mvgrl_infonce")
-    sets = [ds for ds in MVGRL_SETS if any(k[1] == ds for k in runs)]
+    sets = run_sets(runs)
     lines = accuracy_head(
         "MVGRL, InfoNCE graph-graph variant, on TU",
         "The JSD runs' fixed configuration (`mvgrl_tu.md`: 4 layers, "
@@ -211,8 +222,7 @@ def mvgrl_infonce_table() -> List[str]:
             found = runs.get((sampler, ds) + FIXED, [])
             row.append(cell([100 * r["accuracy"] for r in found]))
             if found:
-                v = [epoch_seconds(r) for r in found]
-                times.append(f"{ds} {sum(v) / len(v):.1f}")
+                times.append(epoch_time_cell(ds, found))
         lines.append(f"| {sampler} | " + " | ".join(row)
                      + f" | {', '.join(times)} |")
     return lines + fixed_comparison(runs, sets)
