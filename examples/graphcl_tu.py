@@ -14,7 +14,6 @@ from pyg_prosampler.augment import Graphs, random_augment
 from pyg_prosampler.evaluate import svm_accuracy
 from pyg_prosampler.losses import nt_xent
 from pyg_prosampler.models import GraphCL
-from pyg_prosampler.training import embed_graphs
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--dataset", default="MUTAG")
@@ -23,20 +22,17 @@ parser.add_argument("--epochs", type=int, default=20)
 parser.add_argument("--seed", type=int, default=0)
 args = parser.parse_args()
 
-torch.manual_seed(args.seed)
+torch.manual_seed(args.seed)  # also seeds the loader's sampler
 dataset = load_tu(args.dataset, root="data/TU", mirror=args.tu_mirror)
-loader = ProximityLoader(dataset, batch_size=128,
-                         num_neighbors=min(100, len(dataset) - 1),
-                         num_candidates=1000, restart_prob=0.1,
-                         warmup_epochs=1, seed=args.seed)
+loader = ProximityLoader(dataset, batch_size=128, num_candidates=1000,
+                         restart_prob=0.1, warmup_epochs=1)
 model = GraphCL(dataset.num_features)
 opt = torch.optim.Adam(model.parameters(), lr=0.01)
 gen = torch.Generator().manual_seed(args.seed)
 
-# Same number of steps as uniform training: ProSampler epochs hold more
-# (overlapping) batches, so count steps rather than loader passes.
-steps, budget = 0, args.epochs * -(-len(dataset) // 128)
-while steps < budget:
+# A pass holds ceil(N / 128) batches, as DataLoader(shuffle=True) would:
+# the same number of steps as uniform training.
+for epoch in range(args.epochs):
     for batch in loader:
         g = Graphs(batch.x, batch.edge_index, batch.batch, batch.num_graphs)
         _, z = model(*g)                               # original graphs
@@ -46,13 +42,16 @@ while steps < budget:
         loss.backward()
         opt.step()
         loader.update(batch.idx, z.detach())           # feed the sampler
-        steps += 1
-        if steps % 10 == 0:
-            print(f"step {steps}/{budget} loss {loss.item():.3f}")
-        if steps == budget:
-            break
+    print(f"epoch {epoch + 1}/{args.epochs} ({len(loader)} steps) "
+          f"loss {loss.item():.3f}")
 
-res = svm_accuracy(embed_graphs(model, dataset), dataset._data.y,
-                   seed=args.seed)
+# Embed every graph once, in order (the sampler's passes repeat graphs).
+model.eval()
+with torch.no_grad():
+    batches = list(loader.sequential())
+    emb = torch.cat([model(b.x, b.edge_index, b.batch, b.num_graphs)[0]
+                     for b in batches])
+y = torch.cat([b.y for b in batches])
+res = svm_accuracy(emb, y, seed=args.seed)
 print(f"{args.dataset}: SVC accuracy {100 * res['accuracy']:.2f} "
       f"± {100 * res['accuracy_std_folds']:.2f} (10 folds)")

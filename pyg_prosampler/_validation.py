@@ -5,8 +5,22 @@ what was received and what to pass instead.
 """
 from __future__ import annotations
 
+import numbers
+from typing import Any, Sequence
+
 import torch
 from torch import Tensor
+
+
+def is_int(value: Any) -> bool:
+    r"""Whether :obj:`value` is an integer (Python, numpy or 0-d integer
+    tensor), not a bool."""
+    if isinstance(value, bool) or getattr(value, "dtype", None) == torch.bool:
+        return False
+    if isinstance(value, Tensor):
+        return value.dim() == 0 and not torch.is_floating_point(value) \
+            and not torch.is_complex(value)
+    return isinstance(value, numbers.Integral)
 
 
 def check_embeddings(z: Tensor, name: str = "embeddings") -> None:
@@ -32,18 +46,49 @@ def check_embeddings(z: Tensor, name: str = "embeddings") -> None:
 
 
 def check_positive_int(value: int, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if not is_int(value) or int(value) <= 0:
         raise ValueError(f"`{name}` must be a positive integer, got {value!r}")
 
 
 def check_non_negative_int(value: int, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if not is_int(value) or int(value) < 0:
         raise ValueError(
             f"`{name}` must be a non-negative integer, got {value!r}")
 
 
+def check_num_instances(value: int) -> None:
+    if is_int(value) and int(value) == 0:
+        raise ValueError(
+            "the data set is empty (`num_instances` is 0); a sampler needs "
+            "at least one instance")
+    check_positive_int(value, "num_instances")
+
+
+def check_bool(value: bool, name: str) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"`{name}` must be True or False, got {value!r}")
+
+
+def check_choice(value: str, name: str, choices: Sequence[str]) -> None:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(
+            f"`{name}` must be one of {tuple(choices)}, got {value!r}")
+
+
+def check_seed(value: int) -> int:
+    r"""A non-negative integer seed, as a Python int."""
+    check_non_negative_int(value, "seed")
+    return int(value)
+
+
+def draw_seed() -> int:
+    r"""A seed drawn from torch's global generator, as
+    :class:`torch.utils.data.RandomSampler` draws its own."""
+    return int(torch.empty((), dtype=torch.int64).random_().item())
+
+
 def check_restart_prob(value: float, name: str = "restart_prob") -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"`{name}` must be a float in [0, 1), got {value!r}")
     if not 0.0 <= float(value) < 1.0:
         raise ValueError(
@@ -53,7 +98,7 @@ def check_restart_prob(value: float, name: str = "restart_prob") -> None:
 
 def check_batch_size(batch_size: int, num_instances: int) -> None:
     check_positive_int(batch_size, "batch_size")
-    if num_instances < batch_size:
+    if int(num_instances) < int(batch_size):
         raise ValueError(
             f"`batch_size` ({batch_size}) is larger than the number of "
             f"instances ({num_instances}); use a batch size of at most "
@@ -61,8 +106,12 @@ def check_batch_size(batch_size: int, num_instances: int) -> None:
 
 
 def check_num_neighbors(num_neighbors: int, num_instances: int) -> None:
+    if int(num_instances) < 2:
+        raise ValueError(
+            f"a proximity graph needs at least 2 instances, got "
+            f"{num_instances}; use a uniform sampler for smaller sets")
     check_positive_int(num_neighbors, "num_neighbors")
-    if num_neighbors >= num_instances:
+    if int(num_neighbors) >= int(num_instances):
         raise ValueError(
             f"`num_neighbors` ({num_neighbors}) must be smaller than the "
             f"number of instances ({num_instances}) since self loops are "

@@ -23,6 +23,8 @@ from pyg_prosampler.samplers import (
     ProximityBatchSampler,
     UniformBatchSampler,
 )
+from pyg_prosampler.samplers.embedding_batch_sampler import COVERAGES
+from pyg_prosampler.samplers.proximity_batch_sampler import REFRESHES
 
 if TYPE_CHECKING:
     from pyg_prosampler.training import OnEpoch
@@ -51,15 +53,17 @@ def make_sampler(name: str, num: int, args: argparse.Namespace,
         return KNNBatchSampler(num, args.batch_size,
                                refresh_every=args.refresh_every,
                                warmup_epochs=warmup_epochs,
-                               embeddings=embeddings, seed=args.seed)
+                               embeddings=embeddings,
+                               coverage=args.coverage, seed=args.seed)
     if name == "prosampler":
         return ProximityBatchSampler(
             num, args.batch_size,
             num_neighbors=min(args.num_neighbors, num - 1),
             num_candidates=args.num_candidates,
             restart_prob=args.restart_prob,
-            refresh_every=args.refresh_every, warmup_epochs=warmup_epochs,
-            embeddings=embeddings, seed=args.seed)
+            refresh_every=args.refresh_every, refresh=args.refresh,
+            warmup_epochs=warmup_epochs, embeddings=embeddings,
+            coverage=args.coverage, seed=args.seed)
     raise ValueError(f"unknown sampler {name!r}")
 
 
@@ -76,6 +80,12 @@ def add_sampler_args(p: argparse.ArgumentParser) -> None:
                    help="candidates M per node; 0 for the exact kNN graph")
     p.add_argument("--restart-prob", type=float, default=0.1)
     p.add_argument("--refresh-every", type=int, default=100)
+    p.add_argument("--refresh", default="rolling", choices=REFRESHES,
+                   help="rolling: recompute the rows fed since the last "
+                        "refresh; full: rebuild the whole graph")
+    p.add_argument("--coverage", default="cycle", choices=COVERAGES,
+                   help="cycle: ceil(N/B) batches a pass, coverage across "
+                        "passes; epoch: the paper's coverage epoch")
     p.add_argument("--seed", type=int, default=0)
 
 
@@ -393,10 +403,17 @@ def sampler_params(name: str, args: argparse.Namespace) -> dict:
         return {}
     out = {"refresh_every": args.refresh_every,
            "warmup_epochs": args.warmup_epochs}
+    # Records made before passes kept the DataLoader's length are the
+    # "epoch" coverage with full rebuilds; only other values are recorded,
+    # so those records still match their configuration.
+    if args.coverage != "epoch":
+        out["coverage"] = args.coverage
     if name == "prosampler":
         out.update(num_neighbors=args.num_neighbors,
                    num_candidates=args.num_candidates,
                    restart_prob=args.restart_prob)
+        if args.refresh != "full":
+            out["refresh"] = args.refresh
     return out
 
 

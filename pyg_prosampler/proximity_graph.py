@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Dict, Literal, Optional, Tuple
+from typing import Any, Callable, Dict, Literal, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -124,7 +124,27 @@ def build_proximity_graph(
                 f"chosen among the M candidates")
 
     zn = F.normalize(z.float(), dim=1)
-    if num_candidates is None or num_candidates >= num_nodes - 1:
+    weight, col = proximity_neighbors(zn, num_neighbors, num_candidates,
+                                      engine=engine, generator=generator,
+                                      engine_options=engine_options)
+    return neighbors_to_data(col, weight)
+
+
+def proximity_neighbors(
+    zn: Tensor,
+    num_neighbors: int,
+    num_candidates: Optional[int],
+    *,
+    engine: Engine = "auto",
+    generator: Optional[torch.Generator] = None,
+    engine_options: Optional[Dict[str, Any]] = None,
+) -> Tuple[Tensor, Tensor]:
+    r"""Unchecked core of :func:`build_proximity_graph` on L2-normalised
+    rows: the similarities and out-neighbours, both :obj:`[N, K]`, without
+    the :obj:`[2, N * K]` edge index (a sampler keeps the neighbour matrix,
+    which is its CSR column vector as it stands)."""
+    num_nodes = zn.size(0)
+    if is_exact(num_nodes, num_candidates):
         if engine == "auto" and num_nodes > FAISS_FROM:
             engine = "faiss" if _has_faiss() else "matmul"
             if engine == "matmul":
@@ -132,18 +152,21 @@ def build_proximity_graph(
                     f"exact kNN graph of {num_nodes} instances: install "
                     f"faiss-cpu (pip install 'pyg_prosampler[faiss]') for "
                     f"the approximate engine, or pass num_candidates",
-                    stacklevel=2)
+                    stacklevel=3)
         if engine == "torch_cluster":
-            weight, col = knn_torch_cluster(zn, num_neighbors)
-        elif engine == "faiss":
-            weight, col = knn_faiss(zn, num_neighbors,
-                                    **(engine_options or {}))
-        else:
-            weight, col = knn_matmul(zn, num_neighbors)
-    else:
-        weight, col = knn_candidates(zn, num_neighbors, num_candidates,
-                                     generator=generator)
-    return neighbors_to_data(col, weight)
+            return knn_torch_cluster(zn, num_neighbors)
+        if engine == "faiss":
+            return knn_faiss(zn, num_neighbors, **(engine_options or {}))
+        return knn_matmul(zn, num_neighbors)
+    assert num_candidates is not None
+    return knn_candidates(zn, num_neighbors, num_candidates,
+                          generator=generator)
+
+
+def is_exact(num_nodes: int, num_candidates: Optional[int]) -> bool:
+    r"""Whether :obj:`num_candidates` asks for the exact kNN graph (no
+    candidate pool, or one holding every other node)."""
+    return num_candidates is None or num_candidates >= num_nodes - 1
 
 
 def neighbors_to_data(col: Tensor, weight: Tensor) -> Data:
@@ -281,8 +304,10 @@ def knn_faiss(zn: Tensor, k: int, nlist: Optional[int] = None,
 def knn_rows(zn: Tensor, rows: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     r"""Exact top-:obj:`k` neighbours (self excluded) of the given rows
     only, scanning all :obj:`N` in blocks."""
-    best_w = torch.full((rows.numel(), k), -math.inf)
-    best_c = torch.zeros((rows.numel(), k), dtype=torch.long)
+    best_w = torch.full((rows.numel(), k), -math.inf, device=zn.device)
+    best_c = torch.zeros((rows.numel(), k), dtype=torch.long,
+                         device=zn.device)
+    rows = rows.to(zn.device)
     block = max(1, _MAX_SCORES // max(1, rows.numel()))
     q = zn[rows]
     for lo in range(0, zn.size(0), block):
@@ -299,23 +324,40 @@ def knn_candidates(
     k: int,
     num_candidates: int,
     *,
+    rows: Optional[Tensor] = None,
     group_size: Optional[int] = None,
     generator: Optional[torch.Generator] = None,
+    shard: Tuple[int, int] = (0, 1),
+    gather: Optional[Callable[[Tensor], Tensor]] = None,
 ) -> Tuple[Tensor, Tensor]:
     r"""Top-:obj:`k` among :obj:`num_candidates` uniform candidates per node
     (see :func:`build_proximity_graph`).  Returns similarities and indices,
-    both :obj:`[N, k]`, most similar first."""
+    both :obj:`[N, k]`, most similar first.
+
+    With :obj:`rows` (a long tensor of distinct nodes), only those nodes'
+    neighbour lists are computed, with fresh candidates drawn from all
+    :obj:`N` nodes, and the outputs are :obj:`[len(rows), k]` in the order
+    of :obj:`rows`: the rolling refresh of a sampler whose embeddings
+    changed on a few rows only.
+
+    With :obj:`shard=(rank, world_size)` every rank draws the same plan
+    (same :obj:`generator` state), scores a contiguous share of the groups
+    and :obj:`gather` (e.g. an all-gather of rows in rank order) assembles
+    the shares, so all ranks return what one process would."""
     num_nodes, device = zn.size(0), zn.device
     pool = num_candidates + 1
+    num_rows = num_nodes if rows is None else rows.numel()
     if group_size is None:  # 128, or fewer so that a node lies in ~8 pools
         group_size = min(128, max(16, pool // 8))
-    group_size = min(group_size, num_nodes)
-    num_groups = -(-num_nodes // group_size)
+    group_size = min(group_size, num_rows)
+    num_groups = -(-num_rows // group_size)
 
-    # Queries: a random permutation cut in groups; the last group is padded
-    # with the permutation's first nodes, whose duplicate rows are dropped.
-    query_perm = torch.randperm(num_nodes, generator=generator, device=device)
-    pad = num_groups * group_size - num_nodes
+    # Queries: a random permutation of the rows cut in groups; the last
+    # group is padded with the permutation's first rows, whose duplicate
+    # results are dropped.
+    order = torch.randperm(num_rows, generator=generator, device=device)
+    query_perm = order if rows is None else rows.to(device)[order]
+    pad = num_groups * group_size - num_rows
     queries = torch.cat([query_perm, query_perm[:pad]]).view(num_groups, -1)
 
     # Pools: windows of a second permutation at evenly spaced offsets (one
@@ -327,33 +369,57 @@ def knn_candidates(
     offsets = (torch.arange(num_groups, device=device) * num_nodes
                // num_groups + shift).view(-1, 1) % num_nodes
     window = torch.arange(pool, device=device)
-    pools = pool_perm[(offsets + window) % num_nodes]  # [groups, M + 1]
 
     # Column to drop per query: itself if in its pool, else the last one.
     rank = torch.empty_like(pool_perm)
     rank[pool_perm] = torch.arange(num_nodes, device=device)
-    self_pos = (rank[queries] - offsets) % num_nodes  # [groups, group_size]
-    drop = torch.where(self_pos < pool, self_pos,
-                       torch.full_like(self_pos, pool - 1))
 
-    # Groups of groups per bmm, bounded by _MAX_SCORES scores.
+    # This shard's groups, scored by groups of groups per bmm (at most
+    # _MAX_SCORES scores at once).  One process writes each chunk straight
+    # to its rows; shards are gathered first.
+    me, world_size = shard
+    if world_size > 1 and gather is None:
+        raise ValueError("`shard` over several ranks needs `gather`")
+    first = num_groups * me // world_size
+    last = num_groups * (me + 1) // world_size
+    out_w = torch.empty(num_rows, k, device=device)
+    out_c = torch.empty(num_rows, k, dtype=torch.long, device=device)
+    if world_size > 1:
+        weight = torch.empty((last - first) * group_size, k, device=device)
+        col = torch.empty((last - first) * group_size, k, dtype=torch.long,
+                          device=device)
     chunk = max(1, _MAX_SCORES // (group_size * pool))
-    weights, cols = [], []
-    for lo in range(0, num_groups, chunk):
-        hi = min(lo + chunk, num_groups)
+    for lo in range(first, last, chunk):
+        hi = min(lo + chunk, last)
+        pools = pool_perm[(offsets[lo:hi] + window) % num_nodes]
+        self_pos = (rank[queries[lo:hi]] - offsets[lo:hi]) % num_nodes
+        drop = torch.where(self_pos < pool, self_pos,
+                           torch.full_like(self_pos, pool - 1))
         q = zn[queries[lo:hi]]  # [g, group_size, d]
-        p = zn[pools[lo:hi]]  # [g, M + 1, d]
+        p = zn[pools]  # [g, M + 1, d]
         scores = torch.bmm(q, p.transpose(1, 2))
-        scores.scatter_(2, drop[lo:hi].unsqueeze(-1), -math.inf)
+        scores.scatter_(2, drop.unsqueeze(-1), -math.inf)
         w, pos = scores.topk(k, dim=2)
-        c = pools[lo:hi].unsqueeze(1).expand(-1, group_size, -1).gather(2, pos)
-        weights.append(w.reshape(-1, k))
-        cols.append(c.reshape(-1, k))
-    weight = torch.cat(weights)[:num_nodes]
-    col = torch.cat(cols)[:num_nodes]
-
-    out_w = torch.empty_like(weight)
-    out_c = torch.empty_like(col)
-    out_w[query_perm] = weight
-    out_c[query_perm] = col
+        c = pools.unsqueeze(1).expand(-1, group_size, -1).gather(2, pos)
+        if world_size > 1:
+            part = slice((lo - first) * group_size, (hi - first) * group_size)
+            weight[part] = w.reshape(-1, k)
+            col[part] = c.reshape(-1, k)
+        else:
+            _scatter_rows(out_w, out_c, order, lo * group_size,
+                          w.reshape(-1, k), c.reshape(-1, k))
+    if world_size > 1:
+        assert gather is not None
+        _scatter_rows(out_w, out_c, order, 0, gather(weight), gather(col))
     return out_w, out_c
+
+
+def _scatter_rows(out_w: Tensor, out_c: Tensor, order: Tensor, start: int,
+                  w: Tensor, c: Tensor) -> None:
+    r"""Writes the results of query positions :obj:`start, start + 1, ...`
+    to rows :obj:`order[position]`, dropping the padded positions past
+    :obj:`len(order)`."""
+    num = max(0, min(w.size(0), order.numel() - start))
+    rows = order[start:start + num]
+    out_w[rows] = w[:num]
+    out_c[rows] = c[:num]

@@ -23,3 +23,10 @@ def tu_mirror() -> str:
     if not osp.isfile(osp.join(mirror, "MUTAG.zip")):
         pytest.skip(f"no TU mirror with MUTAG.zip at {mirror}")
     return mirror
+
+
+@pytest.fixture(autouse=True)
+def _seed_torch():
+    r"""Samplers built without a seed draw it from torch's global generator;
+    every test starts from the same global state."""
+    torch.manual_seed(0)

@@ -1,3 +1,4 @@
 from pyg_prosampler.loader.proximity_loader import ProximityLoader
+from pyg_prosampler.loader.storage_collater import StorageCollater
 
-__all__ = ["ProximityLoader"]
+__all__ = ["ProximityLoader", "StorageCollater"]

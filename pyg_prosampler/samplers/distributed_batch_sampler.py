@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Optional
 
+import torch
+import torch.distributed as dist
 from torch import Tensor
 from torch.utils.data import Sampler
 
@@ -10,6 +12,9 @@ from pyg_prosampler._validation import check_embeddings, check_index
 from pyg_prosampler.distributed import all_gather_rows, world
 from pyg_prosampler.samplers.embedding_batch_sampler import (
     EmbeddingBatchSampler,
+)
+from pyg_prosampler.samplers.proximity_batch_sampler import (
+    ProximityBatchSampler,
 )
 
 
@@ -21,8 +26,12 @@ class DistributedBatchSampler(Sampler[List[int]]):
     :obj:`batch[rank::world_size]`; the global batch is the hard one.
     :meth:`update` gathers the shards' indices and embeddings from all
     ranks (:obj:`all_gather`), so every rank's embedding table, proximity
-    graph and next batches stay identical.  For a given seed and the same
-    embeddings the global batches do not depend on the number of ranks.
+    graph and next batches stay identical.  Graph refreshes are sharded:
+    each rank computes its share of the refreshed rows and the shares are
+    all-gathered, so a refresh costs each rank :obj:`1 / world_size` of
+    one process's.  Rank 0's seed is broadcast to all ranks.  For a given
+    seed and the same embeddings the global batches do not depend on the
+    number of ranks.
 
     The rank's :meth:`update` must be called by every rank after every
     step (a collective), with the embeddings of its own shard.  Other
@@ -66,9 +75,23 @@ class DistributedBatchSampler(Sampler[List[int]]):
                 f"the global batch size ({sampler.batch_size}) must be at "
                 f"least the number of ranks ({num_replicas}): every rank "
                 f"needs a non-empty shard")
+        if num_replicas > 1 and size != num_replicas:
+            raise ValueError(
+                f"`num_replicas={num_replicas}` needs an initialised process "
+                f"group of that size (found world size {size}): call "
+                f"`torch.distributed.init_process_group` first, or leave "
+                f"`num_replicas` and `rank` unset")
         self.sampler = sampler
         self.num_replicas = num_replicas
         self.rank = rank
+        if num_replicas > 1:
+            # Every rank must draw the same global batches: rank 0's seed
+            # wins (a seed drawn from an unseeded global generator differs).
+            seed = torch.tensor([sampler.seed], dtype=torch.long)
+            dist.broadcast(seed, src=0)
+            sampler.seed = int(seed.item())
+            if isinstance(sampler, ProximityBatchSampler):
+                sampler.shard_refresh(rank, num_replicas, all_gather_rows)
 
     def __iter__(self) -> Iterator[List[int]]:
         for batch in self.sampler:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Literal, Optional
 
 import torch
 from torch import Tensor
@@ -13,11 +13,19 @@ from torch.utils.data import Sampler
 
 from pyg_prosampler._validation import (
     check_batch_size,
+    check_bool,
+    check_choice,
     check_embeddings,
     check_index,
     check_non_negative_int,
+    check_num_instances,
     check_positive_int,
+    check_seed,
+    draw_seed,
 )
+
+Coverage = Literal["cycle", "epoch"]
+COVERAGES = ("cycle", "epoch")
 
 
 class EmbeddingBatchSampler(Sampler[List[int]]):
@@ -25,39 +33,64 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
     for :obj:`DataLoader(batch_sampler=...)`.
 
     It keeps one embedding per instance, written by :meth:`update` from the
-    training loop (or given up front).  Epochs before :obj:`warmup_epochs`,
-    and any epoch before every instance has an embedding, are uniform
-    shuffles.  Later epochs are *coverage* epochs as in the ProSampler paper:
-    batches are drawn by :meth:`draw` from start instances not yet covered
-    this epoch until at least :obj:`floor(N / B) * B` instances are covered;
-    the uncovered rest forms the last batch, completed to :obj:`B` by a
-    batch drawn from one of them, so every instance is seen once per epoch.
-    Subclasses define :meth:`build` (called before the first coverage batch
-    and then every :obj:`refresh_every` batches) and :meth:`draw`.
+    training loop (or given up front).  Passes before :obj:`warmup_epochs`,
+    and any pass before every instance has an embedding, are uniform
+    shuffles.  Later passes draw their batches with :meth:`draw` from start
+    instances not yet *covered*, as in the ProSampler paper, so that every
+    instance is seen.  Subclasses define :meth:`build` (called before the
+    first such batch and then every :obj:`refresh_every` batches) and
+    :meth:`draw`.
 
-    Each epoch is seeded by :obj:`(seed, epoch)`, so a run is reproducible
+    By default (:obj:`coverage="cycle"`) the sampler keeps the
+    :class:`~torch.utils.data.DataLoader` contract: every pass yields
+    exactly :obj:`ceil(N / B)` batches (:obj:`floor(N / B)` with
+    :obj:`drop_last`), of :obj:`B` instances each but possibly the last of
+    a uniform pass, and :obj:`len()` says so before the pass starts.
+    Coverage is then a cycle that runs across passes: walks start from
+    instances the cycle has not covered, the instances left when fewer
+    than :obj:`B` remain form one batch completed by a walk from one of
+    them, and a new cycle starts once everything is covered.  A cycle
+    takes somewhat more than :obj:`N / B` batches, since walk batches
+    overlap.  :obj:`coverage="epoch"` is the paper's coverage epoch: a pass
+    ends when its own cycle does, so it has a variable number of batches
+    (2-8 times :obj:`N / B` on TU data sets once the embeddings are
+    trained), which changes the compute of a loop that counts passes, and
+    :obj:`len()` only reports the last such pass.
+
+    Each pass is seeded by :obj:`(seed, epoch)`, so a run is reproducible
     given the same :meth:`update` calls, and :meth:`state_dict` captures the
-    middle of an epoch: a sampler that loads it yields the same remaining
-    batches.  (With :obj:`num_workers > 0` a :obj:`DataLoader` draws a few
-    batches ahead of the training step; save the state between epochs, or
-    with :obj:`num_workers=0`, to resume exactly.)
+    middle of a pass (and of a cycle): a sampler that loads it yields the
+    same remaining batches.  (With :obj:`num_workers > 0` a
+    :obj:`DataLoader` draws a few batches ahead of the training step; save
+    the state between passes, or with :obj:`num_workers=0`, to resume
+    exactly.)  A pass of a sampler that needs embeddings that ends with no
+    :meth:`update` call warns once: the loader looks used for evaluation,
+    where it repeats instances; embed a data set in order instead (e.g.
+    :meth:`ProximityLoader.sequential`).
 
     Args:
         num_instances (int): Number of instances :obj:`N` (e.g.
             :obj:`len(dataset)`).
         batch_size (int): Batch size :obj:`B`, at most :obj:`N`.
-        warmup_epochs (int, optional): Uniform epochs before the first
-            coverage epoch. (default: :obj:`1`)
+        warmup_epochs (int, optional): Uniform passes before the first
+            walk batches. (default: :obj:`1`)
         refresh_every (int, optional): Batches between two :meth:`build`
             calls. (default: :obj:`100`)
         embeddings (torch.Tensor, optional): Initial table :obj:`[N, d]`,
             e.g. to sample a fixed embedding set with
             :obj:`warmup_epochs=0`. (default: :obj:`None`)
-        drop_last (bool, optional): Drop the last, smaller batch of uniform
-            epochs (coverage epochs always complete it). (default:
+        drop_last (bool, optional): :obj:`floor(N / B)` batches per pass
+            instead of :obj:`ceil(N / B)` (uniform passes drop their last,
+            smaller batch; walk batches always hold :obj:`B`). (default:
             :obj:`False`)
-        seed (int, optional): Seed of every random choice. (default:
-            :obj:`0`)
+        coverage (str, optional): :obj:`"cycle"` (passes of
+            :obj:`ceil(N / B)` batches, coverage across passes) or
+            :obj:`"epoch"` (the paper's coverage epoch, a pass per cycle).
+            (default: :obj:`"cycle"`)
+        seed (int, optional): Seed of every random choice; :obj:`None`
+            draws one from torch's global generator at construction, as
+            :class:`~torch.utils.data.DataLoader` does, so
+            :obj:`torch.manual_seed` decides it. (default: :obj:`None`)
     """
 
     def __init__(
@@ -69,24 +102,30 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         refresh_every: int = 100,
         embeddings: Optional[Tensor] = None,
         drop_last: bool = False,
-        seed: int = 0,
+        coverage: Coverage = "cycle",
+        seed: Optional[int] = None,
     ) -> None:
-        check_positive_int(num_instances, "num_instances")
+        check_num_instances(num_instances)
         check_batch_size(batch_size, num_instances)
         check_non_negative_int(warmup_epochs, "warmup_epochs")
         check_positive_int(refresh_every, "refresh_every")
-        check_non_negative_int(seed, "seed")
-        self.num_instances = num_instances
-        self.batch_size = batch_size
-        self.warmup_epochs = warmup_epochs
-        self.refresh_every = refresh_every
+        check_bool(drop_last, "drop_last")
+        check_choice(coverage, "coverage", COVERAGES)
+        self.num_instances = int(num_instances)
+        self.batch_size = int(batch_size)
+        self.warmup_epochs = int(warmup_epochs)
+        self.refresh_every = int(refresh_every)
         self.drop_last = drop_last
-        self.seed = seed
+        self.coverage = coverage
+        self.seed = draw_seed() if seed is None else check_seed(seed)
 
         self.embeddings: Optional[Tensor] = None
-        self.seen = torch.zeros(num_instances, dtype=torch.bool)
+        self.seen = torch.zeros(self.num_instances, dtype=torch.bool)
+        self._changed = torch.zeros(self.num_instances, dtype=torch.bool)
+        self._num_updates = 0
+        self._static = False
         if embeddings is not None:
-            self.update(torch.arange(num_instances), embeddings)
+            self.update(torch.arange(self.num_instances), embeddings)
 
         self.epoch = 0
         self.generator = torch.Generator()
@@ -94,7 +133,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self.totals: Dict[str, float] = {}
         self._in_epoch = False
         self._coverage = False
-        self._covered = torch.zeros(num_instances, dtype=torch.bool)
+        self._covered = torch.zeros(self.num_instances, dtype=torch.bool)
         self._num_covered = 0
         self._queue: List[Tensor] = []
         self._num_yielded = 0
@@ -102,6 +141,12 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self._built = False
         self._new_fraction = 1.0
         self._last_len: Optional[int] = None
+        self._num_updates = 0  # this pass's update calls
+        # A fixed embedding set given up front and never fed is a legitimate
+        # use without update calls; anything else that passes without one
+        # is probably an evaluation pass.
+        self._static = embeddings is not None
+        self._warned_unused = False
 
     # ------------------------------------------------------------------ API
     def update(self, index: Tensor, embeddings: Tensor) -> None:
@@ -122,17 +167,22 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
                 f"{embeddings.size(0)} embeddings; pass one embedding row "
                 f"per index")
         z = embeddings.detach().float()
-        if self.embeddings is None:
-            self.embeddings = torch.zeros(self.num_instances, z.size(1),
-                                          device=z.device)
-        elif z.size(1) != self.embeddings.size(1):
+        check_embeddings(z, "embeddings (after the cast to float32)")
+        table = self.embeddings
+        if table is not None and z.size(1) != table.size(1):
             raise ValueError(
                 f"`update` got embeddings of dimension {z.size(1)}, the table "
                 f"holds dimension {self.embeddings.size(1)}; feed the same "
                 f"layer's output every time")
-        self.embeddings[index.to(self.embeddings.device)] = z.to(
-            self.embeddings.device)
+        if self.embeddings is None:
+            self.embeddings = torch.zeros(self.num_instances, z.size(1),
+                                          device=z.device)
+        self.embeddings[index.to(self.embeddings.device)] = self.prepare(
+            z.to(self.embeddings.device))
         self.seen[index.cpu()] = True
+        self._changed[index.cpu()] = True
+        self._num_updates += 1
+        self._static = False
 
     def set_epoch(self, epoch: int) -> None:
         r"""Sets the epoch of the next :obj:`__iter__` (its seed, warm-up and
@@ -147,13 +197,16 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         return self.epoch < self.warmup_epochs or not bool(self.seen.all())
 
     def __len__(self) -> int:
-        r"""Batches per epoch: exact for uniform epochs; for coverage epochs
-        the count of the last finished one (at least :obj:`ceil(N / B)`)."""
-        uniform = (self.num_instances // self.batch_size if self.drop_last
-                   else math.ceil(self.num_instances / self.batch_size))
-        coverage = self._coverage if self._in_epoch else (
-            self.uses_coverage() and not self.is_warmup())
-        return (self._last_len or uniform) if coverage else uniform
+        r"""Batches of the next (or current) pass: exactly
+        :obj:`ceil(N / B)` (:obj:`floor` with :obj:`drop_last`), except
+        coverage epochs of :obj:`coverage="epoch"`, for which it is the
+        count of the last finished one."""
+        if self.coverage == "epoch":
+            coverage = self._coverage if self._in_epoch else (
+                self.uses_coverage() and not self.is_warmup())
+            if coverage:
+                return self._last_len or self._pass_len()
+        return self._pass_len()
 
     def __iter__(self) -> Iterator[List[int]]:
         if not self._in_epoch:
@@ -163,8 +216,17 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
             if batch is None:
                 break
             yield batch.tolist()
-        if self._coverage:
+        if self._coverage and self.coverage == "epoch":
             self._last_len = self._num_yielded
+        if (self.uses_coverage() and self._num_updates == 0
+                and not self._static and not self._warned_unused):
+            self._warned_unused = True
+            warnings.warn(
+                f"a pass of {type(self).__name__} ended without any "
+                f"`update` call: if this pass embedded the data set for "
+                f"evaluation, it repeated instances and advanced the "
+                f"sampler; iterate the data set in order instead (e.g. "
+                f"`loader.sequential()`)", stacklevel=2)
         self._in_epoch = False
         self.epoch += 1
 
@@ -173,8 +235,16 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         r"""Whether post-warm-up epochs are coverage epochs."""
         return True
 
-    def build(self, embeddings: Tensor) -> None:
-        r"""Rebuilds the structure :meth:`draw` samples from."""
+    def prepare(self, embeddings: Tensor) -> Tensor:
+        r"""Turns fed float32 rows into table rows (the identity here; a
+        subclass that only needs directions may normalise them)."""
+        return embeddings
+
+    def build(self, embeddings: Tensor,
+              changed: Optional[Tensor] = None) -> None:
+        r"""Rebuilds the structure :meth:`draw` samples from.
+        :obj:`changed` holds the rows written since the last build
+        (:obj:`None` at the first build), for a rolling refresh."""
         raise NotImplementedError
 
     def draw(self, start: Tensor) -> Tensor:
@@ -198,6 +268,8 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
     def state_dict(self) -> Dict[str, Any]:
         r"""Everything needed to resume, mid-epoch included."""
         return {
+            "type": type(self).__name__,
+            "coverage_mode": self.coverage,
             "num_instances": self.num_instances,
             "batch_size": self.batch_size,
             "epoch": self.epoch,
@@ -213,6 +285,9 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
             "built": self._built,
             "new_fraction": self._new_fraction,
             "last_len": self._last_len,
+            "changed": self._changed.clone(),
+            "num_updates": self._num_updates,
+            "static": self._static,
             "stats": dict(self.stats),
             "totals": dict(self.totals),
             "extra": self.extra_state(),
@@ -240,19 +315,25 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self._built = state["built"]
         self._new_fraction = state["new_fraction"]
         self._last_len = state["last_len"]
+        self._changed = state.get("changed", self.seen.clone()).clone()
+        self._num_updates = state.get("num_updates", 1)
+        self._static = state.get("static", False)
         self.stats = dict(state["stats"])
         self.totals = dict(state["totals"])
         self.load_extra_state(state["extra"])
 
     # ------------------------------------------------------------ internals
     def _start_epoch(self) -> None:
-        self.generator.manual_seed(self.seed * 1_000_003 + self.epoch)
+        self.generator.manual_seed(
+            (self.seed * 1_000_003 + self.epoch) % (1 << 63))
         self._in_epoch = True
         self._num_yielded = 0
+        self._num_updates = 0
         self._queue = []
-        self._covered.zero_()
-        self._num_covered = 0
-        self._new_fraction = 1.0
+        if self.coverage == "epoch":
+            self._covered.zero_()
+            self._num_covered = 0
+            self._new_fraction = 1.0
         self.stats = {"build_seconds": 0.0, "draw_seconds": 0.0,
                       "num_filled": 0.0, "num_builds": 0.0}
         self._coverage = self.uses_coverage() and not self.is_warmup()
@@ -271,12 +352,23 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         elif not self._built:
             self._since_build = self.refresh_every  # build before drawing
 
+    def _pass_len(self) -> int:
+        n, b = self.num_instances, self.batch_size
+        return n // b if self.drop_last else -(-n // b)
+
     def _next_batch(self) -> Optional[Tensor]:
         if not self._coverage:
             if not self._queue:
                 return None
             self._num_yielded += 1
             return self._queue.pop(0)
+        if self.coverage == "cycle":
+            if self._num_yielded >= self._pass_len():
+                return None
+            if self._num_covered == self.num_instances:  # a new cycle
+                self._covered.zero_()
+                self._num_covered = 0
+                self._new_fraction = 1.0
 
         num = self.num_instances
         target = num // self.batch_size * self.batch_size
@@ -303,7 +395,10 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         if self._since_build >= self.refresh_every:
             assert self.embeddings is not None
             t = time.perf_counter()
-            self.build(self.embeddings)
+            changed = (self._changed.nonzero().view(-1) if self._built
+                       else None)
+            self._changed.zero_()
+            self.build(self.embeddings, changed)
             self.add_stat("build_seconds", time.perf_counter() - t)
             self.add_stat("num_builds", 1)
             self._since_build = 0
@@ -312,8 +407,13 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         expected_new = max(1.0, self.batch_size * self._new_fraction)
         count = min(math.ceil(remaining / expected_new),
                     self.refresh_every - self._since_build, uncovered.numel())
-        pick = torch.randperm(uncovered.numel(), generator=self.generator)
-        start = uncovered[pick[:count]]
+        if self.coverage == "cycle":  # no more walks than the pass needs
+            count = min(count, self._pass_len() - self._num_yielded)
+            pick = sample_distinct(uncovered.numel(), count, self.generator)
+        else:  # the paper-epoch draws, unchanged
+            pick = torch.randperm(uncovered.numel(),
+                                  generator=self.generator)[:count]
+        start = uncovered[pick]
         t = time.perf_counter()
         batches = self.draw(start)
         self.add_stat("draw_seconds", time.perf_counter() - t)
@@ -326,7 +426,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
 
     def _last_batch(self, num_covered: int) -> Optional[Tensor]:
         if num_covered == self.num_instances:
-            return None
+            return None  # only in "epoch" mode: "cycle" started a new one
         rest = (~self._covered).nonzero().view(-1)
         walk = self.draw(rest[:1])[0].cpu()
         extra = walk[self._covered[walk]][:self.batch_size - rest.numel()]
@@ -334,3 +434,20 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self._num_covered = self.num_instances
         self._num_yielded += 1
         return torch.cat([rest, extra])
+
+
+def sample_distinct(num: int, count: int,
+                    generator: Optional[torch.Generator] = None) -> Tensor:
+    r"""A uniformly random ordered :obj:`count`-subset of :obj:`range(num)`
+    in :obj:`O(count)` when :obj:`count` is small against :obj:`num`: the
+    first distinct values of i.i.d. uniform draws (a permutation of all
+    :obj:`num` otherwise, or if the draws repeat too much)."""
+    if 4 * count < num:
+        draws = torch.randint(num, (count + count // 2 + 8,),
+                              generator=generator)
+        values, inverse = torch.unique(draws, return_inverse=True)
+        first = torch.full((values.numel(),), draws.numel(), dtype=torch.long)
+        first.scatter_reduce_(0, inverse, torch.arange(draws.numel()), "amin")
+        if first.numel() >= count:
+            return draws[first.sort().values[:count]]
+    return torch.randperm(num, generator=generator)[:count]

@@ -9,6 +9,7 @@ from torch import Tensor
 
 from pyg_prosampler.proximity_graph import knn_matmul
 from pyg_prosampler.samplers.embedding_batch_sampler import (
+    Coverage,
     EmbeddingBatchSampler,
 )
 
@@ -17,7 +18,7 @@ class KNNBatchSampler(EmbeddingBatchSampler):
     r"""Batches made of a seed instance and its :obj:`batch_size - 1`
     nearest neighbours (exact cosine kNN of the embedding table): the
     hardest, most false-negative-prone end of the range that ProSampler
-    spans, used as a baseline in the paper.  Same epochs, warm-up, refresh
+    spans, used as a baseline in the paper.  Same passes, warm-up, refresh
     and interface as :class:`ProximityBatchSampler`.
 
     .. code-block:: python
@@ -34,9 +35,12 @@ class KNNBatchSampler(EmbeddingBatchSampler):
             :obj:`1`)
         embeddings (torch.Tensor, optional): Initial embeddings
             :obj:`[N, d]`. (default: :obj:`None`)
-        drop_last (bool, optional): Drop the last batch of uniform epochs.
+        drop_last (bool, optional): :obj:`floor(N / B)` batches a pass.
             (default: :obj:`False`)
-        seed (int, optional): Seed. (default: :obj:`0`)
+        coverage (str, optional): :obj:`"cycle"` or :obj:`"epoch"`, see
+            :class:`EmbeddingBatchSampler`. (default: :obj:`"cycle"`)
+        seed (int, optional): Seed; :obj:`None` draws one from torch's
+            global generator. (default: :obj:`None`)
     """
 
     def __init__(
@@ -48,15 +52,17 @@ class KNNBatchSampler(EmbeddingBatchSampler):
         warmup_epochs: int = 1,
         embeddings: Optional[Tensor] = None,
         drop_last: bool = False,
-        seed: int = 0,
+        coverage: Coverage = "cycle",
+        seed: Optional[int] = None,
     ) -> None:
         self.neighbors: Optional[Tensor] = None
         super().__init__(num_instances, batch_size,
                          warmup_epochs=warmup_epochs,
                          refresh_every=refresh_every, embeddings=embeddings,
-                         drop_last=drop_last, seed=seed)
+                         drop_last=drop_last, coverage=coverage, seed=seed)
 
-    def build(self, embeddings: Tensor) -> None:
+    def build(self, embeddings: Tensor,
+              changed: Optional[Tensor] = None) -> None:
         if self.batch_size == 1:
             self.neighbors = torch.empty(self.num_instances, 0,
                                          dtype=torch.long)

@@ -2,28 +2,50 @@ r"""ProSampler: mini-batches as random walks with restart on a proximity
 graph of the instances' embeddings."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Union
+import math
+from typing import Any, Callable, Dict, Literal, Optional, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.data import Data
 
 from pyg_prosampler._validation import (
+    check_choice,
+    check_num_instances,
     check_num_neighbors,
     check_positive_int,
     check_restart_prob,
 )
 from pyg_prosampler.proximity_graph import (
     ENGINES,
+    FAISS_FROM,
     Engine,
-    build_proximity_graph,
+    is_exact,
+    knn_candidates,
+    knn_rows,
+    neighbors_to_data,
+    proximity_neighbors,
 )
-from pyg_prosampler.random_walk import rwr_csr, to_csr
+from pyg_prosampler.random_walk import rwr_csr
 from pyg_prosampler.samplers.embedding_batch_sampler import (
+    Coverage,
     EmbeddingBatchSampler,
 )
 
 RestartProb = Union[float, Callable[[int], float]]
+Refresh = Literal["rolling", "full"]
+REFRESHES = ("rolling", "full")
+Gather = Callable[[Tensor], Tensor]
+
+
+def default_num_neighbors(num_instances: int,
+                          num_candidates: Optional[int]) -> int:
+    r"""The out-degree :obj:`K` used when none is given:
+    :obj:`min(100, N - 1, M)`, the paper's 100 where the data set and the
+    candidate pool allow it."""
+    k = min(100, int(num_instances) - 1)
+    return k if num_candidates is None else min(k, int(num_candidates))
 
 
 class ProximityBatchSampler(EmbeddingBatchSampler):
@@ -33,13 +55,27 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
     mutually similar instances (hard in-batch negatives).
 
     The training loop feeds embeddings with :meth:`update`; the graph
-    (:func:`~pyg_prosampler.build_proximity_graph`) is rebuilt from the table
-    every :obj:`refresh_every` batches.  Epochs follow the paper: uniform
-    warm-up epochs, then coverage epochs whose walks start from instances not
-    yet seen in the epoch, so each instance is seen at least once per epoch
-    (see :class:`EmbeddingBatchSampler`).  The two knobs set the hardness:
-    :obj:`num_candidates` (larger = closer neighbours) and
-    :obj:`restart_prob` (larger = walks stay nearer their start).
+    (:func:`~pyg_prosampler.build_proximity_graph`) is refreshed from the
+    table every :obj:`refresh_every` batches.  Passes follow
+    :class:`EmbeddingBatchSampler`: uniform warm-up passes, then walk
+    batches from instances not yet covered, :obj:`ceil(N / B)` batches a
+    pass.  The two knobs set the hardness: :obj:`num_candidates` (larger =
+    closer neighbours) and :obj:`restart_prob` (larger = walks stay nearer
+    their start).
+
+    The refresh is *rolling* by default: it recomputes, with fresh
+    candidates, the out-neighbour lists of the rows fed since the last
+    refresh only, plus the rows whose lists are older than
+    :obj:`ceil(N / (refresh_every * B))` refreshes (about one pass), so
+    that rows the loop stopped feeding are not left with stale lists.  A
+    pass that feeds every batch then costs :obj:`O(N M d)` whatever
+    :obj:`refresh_every`, instead of :obj:`O(N^2 M d / (B refresh_every))`
+    for full rebuilds (:obj:`refresh="full"`, the paper's).  The exact kNN
+    graph (:obj:`num_candidates=None`, or at least :obj:`N - 1`) is
+    refreshed the same way by scanning all :obj:`N` rows for each changed
+    row; the :obj:`"torch_cluster"` and :obj:`"faiss"` engines always
+    rebuild.  In rolling mode the table holds L2-normalised rows (only
+    directions matter to a cosine graph).
 
     .. code-block:: python
 
@@ -53,18 +89,21 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
                 ...                # ProximityLoader, or track the lists
 
     Args:
-        num_instances (int): Number of instances :obj:`N`.
+        num_instances (int): Number of instances :obj:`N`, at least 2.
         batch_size (int): Batch size :obj:`B`, at most :obj:`N`.
         num_neighbors (int, optional): Out-degree :obj:`K` of the proximity
-            graph, smaller than :obj:`N`. (default: :obj:`100`)
+            graph, smaller than :obj:`N`; :obj:`None` for
+            :obj:`min(100, N - 1, num_candidates)`. (default: :obj:`None`)
         num_candidates (int, optional): Candidates :obj:`M` per node;
             :obj:`None` for the exact kNN graph. (default: :obj:`1000`)
         restart_prob (float or callable, optional): Restart probability in
-            :obj:`[0, 1)`, or a function of the epoch such as
+            :obj:`[0, 1)`, or a function of the pass such as
             :class:`AnnealedRestartProb`. (default: :obj:`0.1`)
-        refresh_every (int, optional): Batches between graph rebuilds.
+        refresh_every (int, optional): Batches between graph refreshes.
             (default: :obj:`100`)
-        warmup_epochs (int, optional): Uniform epochs first. (default:
+        refresh (str, optional): :obj:`"rolling"` or :obj:`"full"`.
+            (default: :obj:`"rolling"`)
+        warmup_epochs (int, optional): Uniform passes first. (default:
             :obj:`1`)
         engine (str, optional): Exact kNN engine, see
             :func:`build_proximity_graph`. (default: :obj:`"auto"`)
@@ -73,9 +112,12 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
             (default: :obj:`8`)
         embeddings (torch.Tensor, optional): Initial embeddings
             :obj:`[N, d]`. (default: :obj:`None`)
-        drop_last (bool, optional): Drop the last batch of uniform epochs.
+        drop_last (bool, optional): :obj:`floor(N / B)` batches a pass.
             (default: :obj:`False`)
-        seed (int, optional): Seed. (default: :obj:`0`)
+        coverage (str, optional): :obj:`"cycle"` or :obj:`"epoch"`, see
+            :class:`EmbeddingBatchSampler`. (default: :obj:`"cycle"`)
+        seed (int, optional): Seed; :obj:`None` draws one from torch's
+            global generator. (default: :obj:`None`)
     """
 
     def __init__(
@@ -83,62 +125,170 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
         num_instances: int,
         batch_size: int,
         *,
-        num_neighbors: int = 100,
+        num_neighbors: Optional[int] = None,
         num_candidates: Optional[int] = 1000,
         restart_prob: RestartProb = 0.1,
         refresh_every: int = 100,
+        refresh: Refresh = "rolling",
         warmup_epochs: int = 1,
         engine: Engine = "auto",
         max_rounds: int = 8,
         embeddings: Optional[Tensor] = None,
         drop_last: bool = False,
-        seed: int = 0,
+        coverage: Coverage = "cycle",
+        seed: Optional[int] = None,
     ) -> None:
-        check_num_neighbors(num_neighbors, num_instances)
+        check_num_instances(num_instances)
         if num_candidates is not None:
             check_positive_int(num_candidates, "num_candidates")
-            if num_candidates < num_neighbors:
-                raise ValueError(
-                    f"`num_candidates` ({num_candidates}) must be at least "
-                    f"`num_neighbors` ({num_neighbors})")
+            num_candidates = int(num_candidates)
+        if num_neighbors is None:
+            check_num_neighbors(1, num_instances)  # at least 2 instances
+            num_neighbors = default_num_neighbors(num_instances,
+                                                  num_candidates)
+        check_num_neighbors(num_neighbors, num_instances)
+        num_neighbors = int(num_neighbors)
+        if num_candidates is not None and num_candidates < num_neighbors:
+            raise ValueError(
+                f"`num_candidates` ({num_candidates}) must be at least "
+                f"`num_neighbors` ({num_neighbors})")
         if not callable(restart_prob):
             check_restart_prob(restart_prob)
+            restart_prob = float(restart_prob)
         if engine not in ENGINES:
             raise ValueError(f"`engine` must be one of {ENGINES}, got "
                              f"{engine!r}")
+        check_choice(refresh, "refresh", REFRESHES)
         check_positive_int(max_rounds, "max_rounds")
         self.num_neighbors = num_neighbors
         self.num_candidates = num_candidates
         self.restart_prob = restart_prob
+        self.refresh = refresh
         self.engine = engine
-        self.max_rounds = max_rounds
-        self.graph: Optional[Data] = None
-        self._csr: Optional[tuple[Tensor, Tensor]] = None
+        self.max_rounds = int(max_rounds)
+        self.neighbors: Optional[Tensor] = None  # [N, K], most similar first
+        self.weights: Optional[Tensor] = None  # their cosine similarities
+        self._age: Optional[Tensor] = None  # refresh that last computed a row
+        self._num_refreshes = 0
+        self._rowptr: Optional[Tensor] = None
+        self._shard: Tuple[int, int] = (0, 1)
+        self._gather: Optional[Gather] = None
         super().__init__(num_instances, batch_size,
                          warmup_epochs=warmup_epochs,
                          refresh_every=refresh_every, embeddings=embeddings,
-                         drop_last=drop_last, seed=seed)
+                         drop_last=drop_last, coverage=coverage, seed=seed)
+
+    @property
+    def graph(self) -> Optional[Data]:
+        r"""The current proximity graph as a PyG
+        :class:`~torch_geometric.data.Data` (CSR-ordered :obj:`edge_index`,
+        :obj:`edge_weight`), or :obj:`None` before the first build."""
+        if self.neighbors is None or self.weights is None:
+            return None
+        return neighbors_to_data(self.neighbors, self.weights)
 
     def current_restart_prob(self) -> float:
-        r"""The restart probability of the current epoch."""
+        r"""The restart probability of the current pass."""
         if callable(self.restart_prob):
             value = float(self.restart_prob(self.epoch))
             check_restart_prob(value, "restart_prob(epoch)")
             return value
         return float(self.restart_prob)
 
-    def build(self, embeddings: Tensor) -> None:
+    def shard_refresh(self, rank: int, world_size: int,
+                      gather: Gather) -> None:
+        r"""Splits every refresh over :obj:`world_size` ranks: each computes
+        a contiguous share of the refreshed rows and :obj:`gather` (an
+        all-gather of rows in rank order) assembles them, so all ranks hold
+        the graph one process would build.  Set by
+        :class:`DistributedBatchSampler`."""
+        self._shard, self._gather = (rank, world_size), gather
+
+    def prepare(self, embeddings: Tensor) -> Tensor:
+        if self.refresh == "rolling":
+            return F.normalize(embeddings, dim=1)
+        return embeddings
+
+    def build(self, embeddings: Tensor,
+              changed: Optional[Tensor] = None) -> None:
         device_gen = torch.Generator(device=embeddings.device)
         device_gen.manual_seed(int(torch.randint(
             2**62, (1,), generator=self.generator)))
-        self.graph = build_proximity_graph(
-            embeddings, self.num_neighbors, self.num_candidates,
-            engine=self.engine, generator=device_gen)
-        self._csr = to_csr(self.graph.edge_index, self.num_instances)
+        num = self.num_instances
+        max_age = math.ceil(num / (self.refresh_every * self.batch_size))
+        rows = None
+        if (self.refresh == "rolling" and changed is not None
+                and self.neighbors is not None and self._age is not None
+                and self._rolling_engine()):
+            stale = (self._num_refreshes - self._age) >= max_age
+            stale[changed.to(stale.device)] = True
+            rows = stale.nonzero().view(-1)
+            if rows.numel() == num:
+                rows = None
+        if rows is None:
+            zn = (embeddings if self.refresh == "rolling"
+                  else F.normalize(embeddings.float(), dim=1))
+            self.weights, self.neighbors = self._neighbors(zn, device_gen)
+            # Staggered ages: rows nobody feeds come due in round robin,
+            # about N / max_age a refresh, never all at once.
+            self._age = self._num_refreshes - torch.arange(num) % max_age
+        elif rows.numel() > 0:
+            w, c = self._neighbors(embeddings, device_gen,
+                                   rows.to(embeddings.device))
+            assert self.weights is not None and self.neighbors is not None
+            dev_rows = rows.to(self.neighbors.device)
+            self.weights[dev_rows] = w
+            self.neighbors[dev_rows] = c
+            assert self._age is not None
+            self._age[rows] = self._num_refreshes
+            self.add_stat("rows_refreshed", float(rows.numel()))
+        self._num_refreshes += 1
+
+    def _rolling_engine(self) -> bool:
+        if not is_exact(self.num_instances, self.num_candidates):
+            return True
+        return self.engine == "matmul" or (
+            self.engine == "auto" and self.num_instances <= FAISS_FROM)
+
+    def _neighbors(self, zn: Tensor, generator: torch.Generator,
+                   rows: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+        r"""Similarities and neighbours of :obj:`rows` (all rows when
+        :obj:`None`), split over the ranks under :meth:`shard_refresh`."""
+        k, m = self.num_neighbors, self.num_candidates
+        rank, world_size = self._shard
+        exact = is_exact(self.num_instances, m)
+        if world_size == 1 and (rows is None or not exact):
+            if rows is None:
+                return proximity_neighbors(zn, k, m, engine=self.engine,
+                                           generator=generator)
+            assert m is not None
+            return knn_candidates(zn, k, m, rows=rows, generator=generator)
+        if not exact:
+            assert m is not None
+            return knn_candidates(zn, k, m, rows=rows, generator=generator,
+                                  shard=self._shard, gather=self._gather)
+        if rows is None and not self._rolling_engine():
+            # faiss / torch_cluster build the whole graph on every rank.
+            return proximity_neighbors(zn, k, m, engine=self.engine,
+                                       generator=generator)
+        if rows is None:
+            rows = torch.arange(self.num_instances, device=zn.device)
+        lo = rows.numel() * rank // world_size
+        hi = rows.numel() * (rank + 1) // world_size
+        w, c = knn_rows(zn, rows[lo:hi], k)
+        if world_size > 1:
+            assert self._gather is not None
+            w, c = self._gather(w), self._gather(c)
+        return w.to(zn.device), c.to(zn.device)
 
     def draw(self, start: Tensor) -> Tensor:
-        assert self._csr is not None, "build() must run before draw()"
-        rowptr, col = self._csr
+        assert self.neighbors is not None, "build() must run before draw()"
+        k, col = self.num_neighbors, self.neighbors.view(-1)
+        if self._rowptr is None or self._rowptr.device != col.device:
+            # every row holds K neighbours: a constant-stride row pointer
+            self._rowptr = torch.arange(0, (self.num_instances + 1) * k, k,
+                                        device=col.device)
+        rowptr = self._rowptr
         out, filled = rwr_csr(rowptr, col, start.to(rowptr.device),
                               self.batch_size, self.current_restart_prob(),
                               self.max_rounds, self.generator)
@@ -146,15 +296,22 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
         return out
 
     def extra_state(self) -> Dict[str, Any]:
-        if self.graph is None:
-            return {"graph": None}
-        return {"graph": (self.graph.edge_index, self.graph.edge_weight)}
+        return {"neighbors": self.neighbors, "weights": self.weights,
+                "age": self._age, "num_refreshes": self._num_refreshes}
 
     def load_extra_state(self, state: Dict[str, Any]) -> None:
-        if state["graph"] is None:
-            self.graph, self._csr = None, None
+        if "graph" in state:  # saved before the neighbour matrix was kept
+            graph = state["graph"]
+            if graph is None:
+                self.neighbors = self.weights = None
+            else:
+                edge_index, edge_weight = graph
+                k = edge_index.size(1) // self.num_instances
+                self.neighbors = edge_index[1].view(-1, k).clone()
+                self.weights = edge_weight.view(-1, k).clone()
+            self._age = None if graph is None else torch.zeros(
+                self.num_instances, dtype=torch.long)
+            self._num_refreshes = 0
             return
-        edge_index, edge_weight = state["graph"]
-        self.graph = Data(edge_index=edge_index, edge_weight=edge_weight,
-                          num_nodes=self.num_instances)
-        self._csr = to_csr(edge_index, self.num_instances)
+        self.neighbors, self.weights = state["neighbors"], state["weights"]
+        self._age, self._num_refreshes = state["age"], state["num_refreshes"]

@@ -1,6 +1,8 @@
 r"""Uniform shuffling with the samplers' interface."""
 from __future__ import annotations
 
+from typing import Optional
+
 from pyg_prosampler.samplers.embedding_batch_sampler import (
     EmbeddingBatchSampler,
 )
@@ -26,8 +28,9 @@ class UniformBatchSampler(EmbeddingBatchSampler):
         batch_size (int): Batch size, at most :obj:`N`.
         drop_last (bool, optional): Drop the last, smaller batch.
             (default: :obj:`False`)
-        seed (int, optional): Seed; epoch :obj:`e` shuffles with
-            :obj:`(seed, e)`. (default: :obj:`0`)
+        seed (int, optional): Seed; pass :obj:`e` shuffles with
+            :obj:`(seed, e)`; :obj:`None` draws one from torch's global
+            generator. (default: :obj:`None`)
     """
 
     def __init__(
@@ -36,7 +39,7 @@ class UniformBatchSampler(EmbeddingBatchSampler):
         batch_size: int,
         *,
         drop_last: bool = False,
-        seed: int = 0,
+        seed: Optional[int] = None,
     ) -> None:
         super().__init__(num_instances, batch_size, warmup_epochs=0,
                          drop_last=drop_last, seed=seed)

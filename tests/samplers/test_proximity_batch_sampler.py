@@ -80,14 +80,15 @@ def test_hardness_grows_with_restart_prob():
 
 
 @pytest.mark.parametrize("kind", ["prosampler", "knn", "uniform"])
-def test_every_epoch_covers_every_instance(kind):
+def test_every_coverage_epoch_covers_every_instance(kind):
     z, _ = gaussian_mixture(0, num=1000)
     if kind == "prosampler":
         s = ProximityBatchSampler(1000, 64, num_neighbors=10,
                                   num_candidates=100, warmup_epochs=1,
-                                  refresh_every=5, seed=0)
+                                  refresh_every=5, coverage="epoch", seed=0)
     elif kind == "knn":
-        s = KNNBatchSampler(1000, 64, warmup_epochs=1, refresh_every=5)
+        s = KNNBatchSampler(1000, 64, warmup_epochs=1, refresh_every=5,
+                            coverage="epoch")
     else:
         s = UniformBatchSampler(1000, 64)
     for epoch in range(3):
@@ -104,11 +105,85 @@ def test_every_epoch_covers_every_instance(kind):
             assert s.stats["num_builds"] >= len(batches) // 5
 
 
+def test_rolling_refresh_recomputes_fed_rows_only():
+    z, _ = gaussian_mixture(5)
+    s = prosampler(z, 0, num_candidates=100, refresh_every=2)
+    s.build(s.embeddings)  # first build: every row
+    s._changed.zero_()  # as the sampler does when it builds
+    before = s.neighbors.clone()
+    fed = torch.randperm(N)[:128]
+    s.update(fed, torch.randn(128, 16))
+    changed = s._changed.nonzero().view(-1)
+    s._changed.zero_()
+    s.build(s.embeddings, changed)
+    kept = torch.ones(N, dtype=torch.bool)
+    kept[fed] = False
+    # Rows come due after ceil(N / (2 B)) = 16 refreshes, staggered: 1/16
+    # of them (i % 16 == 15) at this one.
+    kept[torch.arange(N) % 16 == 15] = False
+    assert torch.equal(s.neighbors[kept], before[kept])
+    assert s.stats["rows_refreshed"] == (~kept).sum()
+    nbr = s.neighbors[fed]
+    assert not torch.equal(nbr, before[fed])
+    assert bool((nbr != fed.view(-1, 1)).all())
+    assert all(len(set(row)) == 20 for row in nbr.tolist())
+    zn = torch.nn.functional.normalize(s.embeddings, dim=1)
+    cos = (zn[fed].unsqueeze(1) * zn[nbr]).sum(-1)
+    assert torch.allclose(s.weights[fed], cos, atol=1e-5)
+    # each fed row's lists are its top 20 among M = 100 candidates: on
+    # average closer than a random other node
+    assert float(cos.mean()) > float((zn[fed] @ zn.t()).mean()) + 0.1
+
+
+def test_rolling_refresh_reaches_unfed_rows_within_a_pass():
+    z, _ = gaussian_mixture(6)
+    s = prosampler(z, 0, num_candidates=100, refresh_every=2)
+    s.build(s.embeddings)
+    max_age = -(-N // (2 * B))
+    for _ in range(max_age):
+        s.build(s.embeddings, torch.empty(0, dtype=torch.long))
+    # every row recomputed once since the first build, in round robin
+    assert int(s._age.min()) >= 1
+    assert s.totals["rows_refreshed"] == N
+
+
+def drift_same_class(refresh, r):
+    r"""Same-class fraction of the third pass while the fed embeddings move
+    from noise to the labelled mixture (as a model learns)."""
+    z, y = gaussian_mixture(r)
+    noise = torch.randn(N, 16, generator=torch.Generator().manual_seed(r))
+    s = ProximityBatchSampler(N, B, num_neighbors=20, num_candidates=200,
+                              restart_prob=0.3, refresh_every=4,
+                              refresh=refresh, warmup_epochs=0,
+                              embeddings=noise, seed=r)
+    for _ in range(2):
+        for b in s:
+            s.update(torch.tensor(b), z[b])
+    batches = []
+    for b in s:
+        batches.append(b)
+        s.update(torch.tensor(b), z[b])
+    return batch_hardness(batches, z, y)["same_class"]
+
+
+def test_rolling_refresh_is_as_hard_as_full_rebuilds():
+    reps = range(6)
+    uni = same_class(lambda z, r: UniformBatchSampler(N, B, seed=r))
+    rolling = torch.tensor([drift_same_class("rolling", r) for r in reps])
+    full = torch.tensor([drift_same_class("full", r) for r in reps])
+    assert_greater(rolling, uni)
+    assert_greater(full, uni)
+    # Rolling keeps at least 80 % of full rebuilds' gain over uniform.
+    gain = float((rolling - uni).mean() / (full - uni).mean())
+    assert gain > 0.8, gain
+
+
 def run_epochs(seed, epochs=3, stop_after=None):
     z, _ = gaussian_mixture(7, num=600)
     s = ProximityBatchSampler(600, 32, num_neighbors=10, num_candidates=50,
                               restart_prob=AnnealedRestartProb(0.3, 0.1),
-                              refresh_every=4, warmup_epochs=1, seed=seed)
+                              refresh_every=4, warmup_epochs=1,
+                              coverage="epoch", seed=seed)
     out, step = [], 0
     for _ in range(epochs):
         for b in s:
@@ -134,7 +209,8 @@ def test_resume_from_state_dict_yields_same_remaining_batches():
     state = s.state_dict()
     t = ProximityBatchSampler(600, 32, num_neighbors=10, num_candidates=50,
                               restart_prob=AnnealedRestartProb(0.3, 0.1),
-                              refresh_every=4, warmup_epochs=1, seed=0)
+                              refresh_every=4, warmup_epochs=1,
+                              coverage="epoch", seed=0)
     t.load_state_dict(state)
     tail, step = [], stop
     while len(head) + len(tail) < len(full):
