@@ -49,6 +49,8 @@ def run(dataset: str, flags: List[str]) -> None:
     cmd = [sys.executable, "-m", "pyg_prosampler", "graphcl",
            "--dataset", dataset, "--tu-mirror", mirror, "--out", OUT,
            "--sampler", "prosampler", "--loss", "infonce", "--quiet",
+           # the committed records' passes: coverage epochs, full rebuilds
+           "--coverage", "epoch", "--refresh", "full",
            "--seeds", *map(str, SEEDS), *flags]
     subprocess.run(cmd, cwd=os.path.dirname(HERE), check=True,
                    env={**os.environ, "OMP_NUM_THREADS": "1"})

@@ -160,7 +160,8 @@ def ours_epoch(num: int) -> dict:
     sampler = ProximityBatchSampler(num, 256, num_neighbors=100,
                                     num_candidates=1000, restart_prob=0.1,
                                     refresh_every=10**9, warmup_epochs=0,
-                                    embeddings=z, seed=0)
+                                    embeddings=z, coverage="epoch",
+                                    refresh="full", seed=0)
     t = time.perf_counter()
     batches = sum(1 for _ in sampler)
     total = time.perf_counter() - t
@@ -182,7 +183,8 @@ def nci1_epochs(epochs: int = 20) -> dict:
     sampler = ProximityBatchSampler(num, batch_size, num_neighbors=100,
                                     num_candidates=1000, restart_prob=0.1,
                                     refresh_every=100, warmup_epochs=1,
-                                    embeddings=clustered(num), seed=0)
+                                    embeddings=clustered(num),
+                                    coverage="epoch", refresh="full", seed=0)
     steps = epochs * -(-num // batch_size)
     digest = hashlib.sha256()
     t = time.perf_counter()

@@ -53,7 +53,8 @@ for ds in "${SETS[@]}"; do
       --out "$OUT" --seeds $SEEDS --epochs "$EPOCHS" --batch-size "$BATCH" \
       --lr 0.001 --hidden 512 --layers "$LAYERS" --num-neighbors 100 \
       --num-candidates "$CANDIDATES" --restart-prob "$RESTART" --refresh-every 100 \
-      --warmup-epochs 1 --quiet --dataset "$ds" --sampler $s --loss "$LOSS" \
+      --warmup-epochs 1 --coverage epoch --refresh full --quiet \
+      --dataset "$ds" --sampler $s --loss "$LOSS" \
       ${CKPT_DIR:+--checkpoint-dir "$CKPT_DIR"} \
       ${EVAL_EPOCHS:+--eval-epochs $EVAL_EPOCHS}
   done

@@ -23,7 +23,8 @@ run() {
   .venv/bin/python -m pyg_prosampler graphcl --tu-mirror "$MIRROR" \
     --out "$OUT" --seeds $SEEDS --epochs 20 --batch-size "$B" \
     --lr 0.01 --num-neighbors 100 --num-candidates 1000 --restart-prob 0.1 \
-    --refresh-every 100 --warmup-epochs 1 --ring-inner 0.01 \
+    --refresh-every 100 --warmup-epochs 1 --coverage epoch --refresh full \
+    --ring-inner 0.01 \
     --ring-outer 0.1 --ring-anneal linear --gamma 0.9 --burn-in 0.5 \
     --quiet "$@"
 }

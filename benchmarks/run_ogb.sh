@@ -20,6 +20,7 @@ for ds in "${SETS[@]}"; do
   .venv/bin/python -m pyg_prosampler ogb --dataset "$ds" \
     --ogb-mirror "$MIRROR" --out "$OUT" --seeds $SEEDS --epochs "${EPOCHS:-20}" \
     --batch-size 128 --lr 0.01 --num-neighbors 100 --num-candidates 1000 \
-    --restart-prob 0.1 --refresh-every 100 --warmup-epochs 1 --quiet \
+    --restart-prob 0.1 --refresh-every 100 --warmup-epochs 1 \
+    --coverage epoch --refresh full --quiet \
     --sampler uniform prosampler
 done

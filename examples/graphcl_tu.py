@@ -18,12 +18,13 @@ from pyg_prosampler.models import GraphCL
 parser = argparse.ArgumentParser()
 parser.add_argument("--dataset", default="MUTAG")
 parser.add_argument("--tu-mirror", default=None)
+parser.add_argument("--root", default="data/TU")
 parser.add_argument("--epochs", type=int, default=20)
 parser.add_argument("--seed", type=int, default=0)
 args = parser.parse_args()
 
 torch.manual_seed(args.seed)  # also seeds the loader's sampler
-dataset = load_tu(args.dataset, root="data/TU", mirror=args.tu_mirror)
+dataset = load_tu(args.dataset, root=args.root, mirror=args.tu_mirror)
 loader = ProximityLoader(dataset, batch_size=128, num_candidates=1000,
                          restart_prob=0.1, warmup_epochs=1)
 model = GraphCL(dataset.num_features)

@@ -133,3 +133,25 @@ def check_index(index: Tensor, num_instances: int,
         raise ValueError(
             f"`{name}` holds values outside [0, {num_instances}); pass the "
             f"dataset indices of the instances (e.g. `batch.idx`)")
+
+
+def check_edge_index(edge_index: Tensor, num_nodes: int,
+                     name: str = "graph.edge_index") -> Tensor:
+    r"""A :obj:`[2, E]` integer edge index with values in
+    :obj:`[0, num_nodes)`, returned as :obj:`torch.long` (what the walk
+    kernels read: anything else would read out of bounds)."""
+    if not isinstance(edge_index, Tensor) or edge_index.dtype not in (
+            torch.int64, torch.int32, torch.int16, torch.uint8, torch.int8):
+        raise ValueError(
+            f"`{name}` must be an integer tensor of shape [2, num_edges], "
+            f"got {getattr(edge_index, 'dtype', type(edge_index).__name__)}")
+    if edge_index.dim() != 2 or edge_index.size(0) != 2:
+        raise ValueError(f"`{name}` must have shape [2, num_edges], got "
+                         f"{tuple(edge_index.shape)}")
+    if edge_index.numel() > 0 and (int(edge_index.min()) < 0 or
+                                   int(edge_index.max()) >= num_nodes):
+        raise ValueError(
+            f"`{name}` holds node indices outside [0, {num_nodes}) "
+            f"(min {int(edge_index.min())}, max {int(edge_index.max())}); "
+            f"set `num_nodes` to cover every node, or drop those edges")
+    return edge_index.long()

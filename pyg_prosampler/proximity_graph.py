@@ -360,19 +360,45 @@ def knn_candidates(
     pad = num_groups * group_size - num_rows
     queries = torch.cat([query_perm, query_perm[:pad]]).view(num_groups, -1)
 
-    # Pools: windows of a second permutation at evenly spaced offsets (one
-    # random shift), so every node is a candidate of the same number of
-    # groups, (M + 1) * groups / N, give or take one: none is left without
-    # in-edges, which would make it reachable by no walk.
-    pool_perm = torch.randperm(num_nodes, generator=generator, device=device)
-    shift = torch.randint(num_nodes, (1,), generator=generator, device=device)
-    offsets = (torch.arange(num_groups, device=device) * num_nodes
-               // num_groups + shift).view(-1, 1) % num_nodes
-    window = torch.arange(pool, device=device)
+    if rows is None or 2 * pool > num_nodes:
+        # Pools: windows of a second permutation at evenly spaced offsets
+        # (one random shift), so every node is a candidate of the same
+        # number of groups, (M + 1) * groups / N, give or take one: none is
+        # left without in-edges, which would make it reachable by no walk.
+        pool_perm = torch.randperm(num_nodes, generator=generator,
+                                   device=device)
+        shift = torch.randint(num_nodes, (1,), generator=generator,
+                              device=device)
+        offsets = (torch.arange(num_groups, device=device) * num_nodes
+                   // num_groups + shift).view(-1, 1) % num_nodes
+        window = torch.arange(pool, device=device)
+        rank = torch.empty_like(pool_perm)
+        rank[pool_perm] = torch.arange(num_nodes, device=device)
 
-    # Column to drop per query: itself if in its pool, else the last one.
-    rank = torch.empty_like(pool_perm)
-    rank[pool_perm] = torch.arange(num_nodes, device=device)
+        def pools_of(lo: int, hi: int) -> Tuple[Tensor, Tensor]:
+            pools = pool_perm[(offsets[lo:hi] + window) % num_nodes]
+            # Column to drop per query: itself if in its pool, else the
+            # last one.
+            self_pos = (rank[queries[lo:hi]] - offsets[lo:hi]) % num_nodes
+            return pools, torch.where(self_pos < pool, self_pos,
+                                      torch.full_like(self_pos, pool - 1))
+    else:
+        # A few rows (a rolling refresh): independent uniform pools, drawn
+        # in O(rows * M) instead of permuting all N nodes per refresh.
+        all_pools = distinct_rows(num_nodes, num_groups, pool, generator,
+                                  device)
+        # Column to drop per query: itself if in its pool (found by a sorted
+        # search of (group, node) keys), else the last one.
+        group = torch.arange(num_groups, device=device).view(-1, 1)
+        keys, where = (group * num_nodes + all_pools).view(-1).sort()
+        wanted = (group * num_nodes + queries).view(-1)
+        at = torch.searchsorted(keys, wanted).clamp(max=keys.numel() - 1)
+        all_drop = torch.where(keys[at] == wanted, where[at] % pool,
+                               torch.full_like(wanted, pool - 1))
+        all_drop = all_drop.view(num_groups, -1)
+
+        def pools_of(lo: int, hi: int) -> Tuple[Tensor, Tensor]:
+            return all_pools[lo:hi], all_drop[lo:hi]
 
     # This shard's groups, scored by groups of groups per bmm (at most
     # _MAX_SCORES scores at once).  One process writes each chunk straight
@@ -391,10 +417,7 @@ def knn_candidates(
     chunk = max(1, _MAX_SCORES // (group_size * pool))
     for lo in range(first, last, chunk):
         hi = min(lo + chunk, last)
-        pools = pool_perm[(offsets[lo:hi] + window) % num_nodes]
-        self_pos = (rank[queries[lo:hi]] - offsets[lo:hi]) % num_nodes
-        drop = torch.where(self_pos < pool, self_pos,
-                           torch.full_like(self_pos, pool - 1))
+        pools, drop = pools_of(lo, hi)
         q = zn[queries[lo:hi]]  # [g, group_size, d]
         p = zn[pools]  # [g, M + 1, d]
         scores = torch.bmm(q, p.transpose(1, 2))
@@ -412,6 +435,28 @@ def knn_candidates(
         assert gather is not None
         _scatter_rows(out_w, out_c, order, 0, gather(weight), gather(col))
     return out_w, out_c
+
+
+def distinct_rows(num: int, rows: int, size: int,
+                  generator: Optional[torch.Generator] = None,
+                  device: Optional[torch.device] = None) -> Tensor:
+    r"""A :obj:`[rows, size]` tensor whose rows are independent uniformly
+    random :obj:`size`-subsets of :obj:`range(num)` (in random order): i.i.d.
+    draws whose repeats within a row are drawn again until none is left.
+    The procedure commutes with any relabelling of the :obj:`num` values,
+    so every subset is equally likely.  Meant for :obj:`size` well below
+    :obj:`num` (a few redraw rounds)."""
+    out = torch.randint(num, (rows, size), generator=generator,
+                        device=device)
+    while True:
+        values, index = out.sort(dim=1)
+        repeat = values[:, 1:] == values[:, :-1]
+        if not bool(repeat.any()):
+            return out
+        mask = torch.zeros_like(out, dtype=torch.bool)
+        mask.scatter_(1, index[:, 1:], repeat)  # all but one of each value
+        out[mask] = torch.randint(num, (int(mask.sum()),),
+                                  generator=generator, device=device)
 
 
 def _scatter_rows(out_w: Tensor, out_c: Tensor, order: Tensor, start: int,

@@ -12,6 +12,7 @@ from torch_geometric.data import Data
 
 from pyg_prosampler._validation import (
     check_batch_size,
+    check_edge_index,
     check_index,
     check_positive_int,
     check_restart_prob,
@@ -88,7 +89,8 @@ def random_walk_with_restart(
     check_index(start, num_nodes, "start")
     check_restart_prob(restart_prob)
     check_positive_int(max_rounds, "max_rounds")
-    rowptr, col = to_csr(graph.edge_index, num_nodes)
+    edge_index = check_edge_index(graph.edge_index, num_nodes)
+    rowptr, col = to_csr(edge_index, num_nodes)
     out, filled = rwr_csr(rowptr, col, start.long(), batch_size,
                           float(restart_prob), max_rounds, generator)
     return (out, filled) if return_num_filled else out

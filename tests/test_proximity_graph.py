@@ -183,3 +183,43 @@ def test_auto_engine_switches_to_faiss_for_large_n(monkeypatch):
     called.clear()
     pg.build_proximity_graph(torch.randn(80, 4), 5, None)
     assert called == {}
+
+
+def test_distinct_rows_are_uniform_subsets():
+    r"""Rows of distinct values, each value and each pair as frequent as
+    under uniform subsets: a value appears rows * size / num = 4000 times
+    (sd below sqrt(4000) = 63), a pair rows * size (size - 1) / (num
+    (num - 1)) = 734.7 times (sd below 27.1); 5.5 sd bounds over 50 values
+    and 1225 pairs fail by chance with probability below 1e-4."""
+    from pyg_prosampler.proximity_graph import distinct_rows
+
+    g = torch.Generator().manual_seed(0)
+    out = distinct_rows(50, 20_000, 10, generator=g)
+    assert out.shape == (20_000, 10)
+    assert bool((out.sort(dim=1).values.diff(dim=1) > 0).all())
+    counts = torch.bincount(out.view(-1), minlength=50).float()
+    assert float((counts - 4000).abs().max()) < 5.5 * 63
+    onehot = torch.zeros(20_000, 50)
+    onehot.scatter_(1, out, 1.0)
+    pairs = onehot.t() @ onehot
+    upper = pairs[torch.triu_indices(50, 50, 1).unbind()]
+    assert float((upper - 20_000 * 90 / 2450).abs().max()) < 5.5 * 27.1
+
+
+def test_candidates_of_a_few_rows_exclude_self_and_repeats():
+    r"""A rolling refresh recomputes a few rows with independent pools; at
+    N = 300 and M = 120 a row's own index lies in its pool 40 % of the
+    time, and must still never be its own neighbour."""
+    from pyg_prosampler.proximity_graph import knn_candidates
+
+    g = torch.Generator().manual_seed(0)
+    zn = torch.nn.functional.normalize(torch.randn(300, 8, generator=g),
+                                       dim=1)
+    rows = torch.randperm(300, generator=g)[:100]
+    w, c = knn_candidates(zn, 10, 120, rows=rows, generator=g)
+    assert c.shape == (100, 10)
+    assert bool((c != rows.view(-1, 1)).all())
+    assert all(len(set(r)) == 10 for r in c.tolist())
+    assert torch.allclose(w, (zn[rows].unsqueeze(1) * zn[c]).sum(-1),
+                          atol=1e-6)
+    assert bool((w[:, :-1] >= w[:, 1:]).all())  # most similar first

@@ -142,3 +142,24 @@ def test_walks_are_pinned(alpha, expected):
     out = random_walk_with_restart(graph, torch.tensor([0, 7]), 10, alpha,
                                    generator=torch.Generator().manual_seed(1))
     assert out.tolist() == expected
+
+
+@pytest.mark.parametrize("bad,match", [
+    (torch.tensor([[0, 1], [1, 5]]), "outside"),
+    (torch.tensor([[0, -1], [1, 2]]), "outside"),
+    (torch.tensor([[0.0, 1.0], [1.0, 2.0]]), "integer"),
+    (torch.tensor([0, 1, 2]), "shape"),
+])
+def test_bad_edge_index_is_refused_before_the_kernel(bad, match):
+    graph = Data(edge_index=bad, num_nodes=5)
+    with pytest.raises(ValueError, match=match):
+        random_walk_with_restart(graph, torch.tensor([0]), batch_size=2)
+
+
+def test_int32_edge_index_walks():
+    ring = torch.arange(6)
+    edge_index = torch.stack([ring, (ring + 1) % 6]).int()
+    out = random_walk_with_restart(Data(edge_index=edge_index, num_nodes=6),
+                                   torch.tensor([0, 3]), batch_size=4,
+                                   generator=torch.Generator().manual_seed(0))
+    assert out.shape == (2, 4) and out.dtype == torch.long

@@ -140,6 +140,14 @@ def test_cli_appends_and_skips_records(tu_mirror, tmp_path, capsys):
     main(args + ["--feed", "encoder"])  # another configuration: run
     records = load_records(str(out))
     assert len(records) == 3 and records[2]["feed"] == "encoder"
+    # The pass and refresh modes are part of the configuration; records
+    # made before they existed are the "epoch" / "full" ones.
+    assert records[0]["sampler_params"]["coverage"] == "cycle"
+    assert records[0]["sampler_params"]["refresh"] == "rolling"
+    main(args + ["--coverage", "epoch", "--refresh", "full"])
+    records = load_records(str(out))
+    assert len(records) == 4
+    assert {"coverage", "refresh"}.isdisjoint(records[3]["sampler_params"])
 
 
 def test_cli_eval_epochs_records_the_shorter_runs(tu_mirror, tmp_path,

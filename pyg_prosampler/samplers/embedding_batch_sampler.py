@@ -19,6 +19,7 @@ from pyg_prosampler._validation import (
     check_index,
     check_non_negative_int,
     check_num_instances,
+    is_int,
     check_positive_int,
     check_seed,
     draw_seed,
@@ -264,6 +265,10 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
     def load_extra_state(self, state: Dict[str, Any]) -> None:
         r"""Restores what :meth:`extra_state` returned."""
 
+    def check_extra_state(self, state: Dict[str, Any]) -> None:
+        r"""Raises :class:`ValueError` if :obj:`state` cannot be what
+        :meth:`extra_state` returned for this sampler."""
+
     # --------------------------------------------------------------- state
     def state_dict(self) -> Dict[str, Any]:
         r"""Everything needed to resume, mid-epoch included."""
@@ -294,13 +299,13 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         }
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
-        r"""Restores a :meth:`state_dict`; sizes must match this sampler."""
-        for key in ("num_instances", "batch_size"):
-            if state.get(key) != getattr(self, key):
-                raise ValueError(
-                    f"state_dict was saved with {key}={state.get(key)}, this "
-                    f"sampler has {key}={getattr(self, key)}; build the "
-                    f"sampler with the same data set and batch size")
+        r"""Restores a :meth:`state_dict`; sizes must match this sampler.
+        Everything is checked before anything changes: a state that does
+        not fit (another sampler type or size, missing keys, tensors of the
+        wrong shape or range, a foreign generator state) raises
+        :class:`ValueError` and leaves this sampler as it was."""
+        self._check_state(state)
+        self.check_extra_state(state["extra"])
         self.epoch = state["epoch"]
         self.embeddings = state["embeddings"]
         self.seen = state["seen"].clone()
@@ -323,6 +328,54 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self.load_extra_state(state["extra"])
 
     # ------------------------------------------------------------ internals
+    def _check_state(self, state: Dict[str, Any]) -> None:
+        def bad(what: str) -> ValueError:
+            return ValueError(
+                f"cannot load this state_dict into {type(self).__name__}: "
+                f"{what}; pass the state this sampler's `state_dict()` "
+                f"saved (same type, data set and batch size)")
+
+        if not isinstance(state, dict):
+            raise bad(f"got a {type(state).__name__}, not a dict")
+        saved_type = state.get("type", type(self).__name__)
+        if saved_type != type(self).__name__:
+            raise bad(f"it was saved by a {saved_type}")
+        missing = {"num_instances", "batch_size", "epoch", "embeddings",
+                   "seen", "generator", "in_epoch", "coverage", "covered",
+                   "queue", "num_yielded", "since_build", "built",
+                   "new_fraction", "last_len", "stats", "totals",
+                   "extra"} - set(state)
+        if missing:
+            raise bad(f"keys {sorted(missing)} are missing")
+        for key in ("num_instances", "batch_size"):
+            if state[key] != getattr(self, key):
+                raise bad(f"it was saved with {key}={state[key]}, this "
+                          f"sampler has {key}={getattr(self, key)}")
+        n = self.num_instances
+        for key in ("seen", "covered", "changed"):
+            value = state.get(key, self.seen)
+            if not isinstance(value, Tensor) or value.dtype != torch.bool \
+                    or tuple(value.shape) != (n,):
+                raise bad(f"`{key}` is not a bool tensor of shape [{n}]")
+        z = state["embeddings"]
+        if z is not None and (not isinstance(z, Tensor) or z.dim() != 2
+                              or z.size(0) != n
+                              or not torch.is_floating_point(z)
+                              or not bool(torch.isfinite(z).all())):
+            raise bad(f"`embeddings` is not a finite float tensor [{n}, d]")
+        if not isinstance(state["queue"], list) or not all(
+                isinstance(q, Tensor) and q.dim() == 1 and q.numel() > 0
+                and q.dtype == torch.long and int(q.min()) >= 0
+                and int(q.max()) < n for q in state["queue"]):
+            raise bad(f"`queue` is not a list of index vectors in [0, {n})")
+        for key in ("epoch", "num_yielded", "since_build"):
+            if not is_int(state[key]) or int(state[key]) < 0:
+                raise bad(f"`{key}` is not a non-negative integer")
+        try:
+            torch.Generator().set_state(state["generator"])
+        except (RuntimeError, TypeError) as e:
+            raise bad(f"`generator` is not a CPU generator state ({e})")
+
     def _start_epoch(self) -> None:
         self.generator.manual_seed(
             (self.seed * 1_000_003 + self.epoch) % (1 << 63))

@@ -78,5 +78,18 @@ class KNNBatchSampler(EmbeddingBatchSampler):
     def extra_state(self) -> Dict[str, Any]:
         return {"neighbors": self.neighbors}
 
+    def check_extra_state(self, state: Dict[str, Any]) -> None:
+        nbr = state.get("neighbors")
+        n = self.num_instances
+        if nbr is not None and not (
+                isinstance(nbr, Tensor) and nbr.dtype == torch.long
+                and tuple(nbr.shape) == (n, self.batch_size - 1)
+                and (nbr.numel() == 0 or (int(nbr.min()) >= 0
+                                          and int(nbr.max()) < n))):
+            raise ValueError(
+                f"cannot load this state_dict into KNNBatchSampler: its "
+                f"neighbours are not a [{n}, {self.batch_size - 1}] index "
+                f"matrix in [0, {n})")
+
     def load_extra_state(self, state: Dict[str, Any]) -> None:
         self.neighbors = state["neighbors"]

@@ -299,6 +299,28 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
         return {"neighbors": self.neighbors, "weights": self.weights,
                 "age": self._age, "num_refreshes": self._num_refreshes}
 
+    def check_extra_state(self, state: Dict[str, Any]) -> None:
+        if "graph" in state:
+            return  # a state saved before the neighbour matrix was kept
+        n, k = self.num_instances, self.num_neighbors
+        nbr, w = state.get("neighbors"), state.get("weights")
+        if nbr is None and w is None:
+            return
+        if not (isinstance(nbr, Tensor) and isinstance(w, Tensor)
+                and nbr.dtype == torch.long and tuple(nbr.shape) == (n, k)
+                and tuple(w.shape) == (n, k)
+                and int(nbr.min()) >= 0 and int(nbr.max()) < n):
+            raise ValueError(
+                f"cannot load this state_dict into ProximityBatchSampler: "
+                f"its graph is not a [{n}, {k}] neighbour matrix with "
+                f"indices in [0, {n}); build the sampler with the "
+                f"num_neighbors and data set it was saved with")
+        age = state.get("age")
+        if not isinstance(age, Tensor) or tuple(age.shape) != (n,):
+            raise ValueError("cannot load this state_dict into "
+                             "ProximityBatchSampler: `age` is not a "
+                             f"tensor of shape [{n}]")
+
     def load_extra_state(self, state: Dict[str, Any]) -> None:
         if "graph" in state:  # saved before the neighbour matrix was kept
             graph = state["graph"]

@@ -178,3 +178,41 @@ def test_empty_and_tiny_data_sets_get_clear_messages():
     assert s.num_neighbors == 49
     assert ProximityBatchSampler(50, 8, num_candidates=20).num_neighbors == 20
     assert ProximityBatchSampler(5000, 8).num_neighbors == 100
+
+
+def test_load_state_dict_checks_everything_before_changing_anything():
+    z, _ = gaussian_mixture(5, num=N)
+    s = make("prosampler", warmup_epochs=0, embeddings=z, seed=0)
+    for b in s:
+        s.update(torch.tensor(b), z[b])
+    good = s.state_dict()
+    target = make("prosampler", seed=1)
+    before = target.state_dict()
+
+    def unchanged():
+        after = target.state_dict()
+        return all(
+            torch.equal(a, b) if isinstance(a, torch.Tensor) else a == b
+            for a, b in ((before[k], after[k]) for k in
+                         ("epoch", "seen", "covered", "generator")))
+
+    knn = make("knn", warmup_epochs=0, embeddings=z, seed=0)
+    list(knn)
+    tampered_graph = {**good, "extra": {**good["extra"],
+                                        "neighbors": good["extra"][
+                                            "neighbors"] + N}}
+    bad_generator = {**good, "generator": torch.zeros(3, dtype=torch.uint8)}
+    cases = [
+        (knn.state_dict(), "saved by a KNNBatchSampler"),
+        ({k: v for k, v in good.items() if k != "queue"}, "missing"),
+        (tampered_graph, "neighbour matrix"),
+        (bad_generator, "generator"),
+        ({**good, "seen": torch.ones(N - 1, dtype=torch.bool)}, "seen"),
+        ("not a state", "not a dict"),
+    ]
+    for state, match in cases:
+        with pytest.raises(ValueError, match=match):
+            target.load_state_dict(state)
+        assert unchanged()
+    target.load_state_dict(good)  # the real one loads
+    assert target.state_dict()["epoch"] == good["epoch"]

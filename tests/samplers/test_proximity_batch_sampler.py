@@ -266,3 +266,33 @@ def test_bad_update_and_state():
     with pytest.raises(ValueError, match="num_instances"):
         ProximityBatchSampler(99, 10, num_neighbors=5).load_state_dict(
             s.state_dict())
+
+
+def test_epoch_coverage_and_full_rebuilds_draw_the_earlier_batches():
+    r"""`coverage="epoch", refresh="full"` is how every record committed
+    before passes kept the DataLoader's length was drawn: the digests are
+    of the batches the code of commit 4006c11 drew for this run (its
+    defaults then), so those records reproduce from their commands."""
+    import hashlib
+
+    z, _ = gaussian_mixture(7, num=600)
+    cases = [
+        (ProximityBatchSampler(600, 32, num_neighbors=10, num_candidates=50,
+                               restart_prob=0.3, refresh_every=4,
+                               warmup_epochs=1, seed=3, coverage="epoch",
+                               refresh="full"),
+         270, "92c545da78e4a5215ebb08e4fa08c981"
+              "bfb4f75c639a7c0cf72c8fc98c163e32"),
+        (KNNBatchSampler(600, 32, refresh_every=4, warmup_epochs=1, seed=3,
+                         coverage="epoch"),
+         176, "2d2881d0417ef7f328bac78c6aad0ed3"
+              "36de9a0a3561f1556f5b9fae5aad0a0d"),
+    ]
+    for s, steps, expected in cases:
+        digest, step = hashlib.sha256(), 0
+        for _ in range(4):
+            for b in s:
+                digest.update(torch.tensor(b).numpy().tobytes())
+                s.update(torch.tensor(b), z[b] + 0.01 * step)
+                step += 1
+        assert (step, digest.hexdigest()) == (steps, expected)
