@@ -63,7 +63,10 @@ def load_checkpoint(path: str) -> Optional[Dict[str, Any]]:
     plain containers are unpickled (:obj:`weights_only=True`)."""
     if not osp.exists(path):
         return None
-    payload = torch.load(path, weights_only=True)
+    payload = _read(path)
+    if not isinstance(payload, dict) or "logs" not in payload:
+        raise ValueError(f"{path} is not a pyg_prosampler checkpoint; "
+                         f"delete it or pass another checkpoint file")
     if payload.get("version") != VERSION:
         raise ValueError(f"{path} is a checkpoint of format "
                          f"{payload.get('version')}, this version reads "
@@ -76,7 +79,23 @@ def saved_logs(path: str) -> List[Dict[str, Any]]:
     is none), read without loading its tensors (memory-mapped)."""
     if not osp.exists(path):
         return []
-    return torch.load(path, weights_only=True, mmap=True)["logs"]
+    payload = _read(path, mmap=True)
+    if not isinstance(payload, dict) or "logs" not in payload:
+        raise ValueError(f"{path} is not a pyg_prosampler checkpoint; "
+                         f"delete it or pass another checkpoint file")
+    return payload["logs"]
+
+
+def _read(path: str, mmap: bool = False) -> Any:
+    r""":func:`torch.load` of a checkpoint, with errors that name it."""
+    try:
+        return torch.load(path, weights_only=True, mmap=mmap)
+    except Exception as e:  # truncated zip, foreign pickle, ...
+        raise ValueError(
+            f"{path} cannot be read as a checkpoint ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else ''}); it may be "
+            f"truncated or another file: delete it to start the run "
+            f"afresh, or pass another checkpoint file") from None
 
 
 def saved_epochs(path: str) -> int:

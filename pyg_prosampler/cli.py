@@ -17,6 +17,7 @@ from pyg_prosampler.datasets import load_tu
 from pyg_prosampler.diagnostics import batch_hardness
 from pyg_prosampler.memory import peak_memory, reset_peak_memory
 from pyg_prosampler.models import GINEncoder
+from pyg_prosampler.results import write_new_json
 from pyg_prosampler.samplers import (
     EmbeddingBatchSampler,
     KNNBatchSampler,
@@ -94,6 +95,10 @@ def cmd_batches(args: argparse.Namespace) -> List[dict]:
     how hard its batches are."""
     if args.num_candidates == 0:
         args.num_candidates = None
+    if args.out and os.path.exists(args.out):
+        raise SystemExit(f"--out {args.out} exists; this command writes a "
+                         f"new file and never overwrites one: pass another "
+                         f"path or move that file")
     dataset = load_tu(args.dataset, args.root, args.tu_mirror)
     z = embed_dataset(dataset, args.seed)
     y = dataset._data.y
@@ -115,8 +120,7 @@ def cmd_batches(args: argparse.Namespace) -> List[dict]:
         print(f"{r['sampler']:<12}{r['batches']:>8}{r['mean_cosine']:>10.3f}"
               f"{r['same_class']:>12.3f}{r['seconds']:>9.3f}")
     if args.out:
-        with open(args.out, "w") as f:
-            json.dump(rows, f, indent=2)
+        write_new_json(args.out, rows)
     return rows
 
 
@@ -190,6 +194,35 @@ def evaluate_for(args: argparse.Namespace, model, dataset,
                                    progress=not args.quiet)
 
 
+def check_run_args(args: argparse.Namespace) -> None:
+    r"""Refuses, before any work, what would train nothing or record a run
+    twice: epochs below 1, an unavailable device; repeated seeds and
+    samplers are collapsed (each configuration and seed runs once)."""
+    if args.epochs < 1:
+        raise SystemExit(f"--epochs {args.epochs}: train at least 1 epoch "
+                         f"(an untrained model's accuracy is not a record)")
+    for name in ("seeds", "sampler"):
+        values = getattr(args, name)
+        unique = list(dict.fromkeys(values))
+        if len(unique) != len(values):
+            print(f"--{name} {' '.join(map(str, values))}: repeats "
+                  f"dropped, running {' '.join(map(str, unique))}")
+            setattr(args, name, unique)
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as e:
+        raise SystemExit(f"--device {args.device}: {e}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(f"--device {args.device}: this torch build has no "
+                         f"usable CUDA device; pass --device cpu")
+    if device.type not in ("cpu", "cuda"):
+        raise SystemExit(f"--device {args.device}: use cpu or cuda[:N]")
+    if device.type == "cuda" and device.index is not None \
+            and device.index >= torch.cuda.device_count():
+        raise SystemExit(f"--device {args.device}: only "
+                         f"{torch.cuda.device_count()} CUDA device(s)")
+
+
 def cmd_train(args: argparse.Namespace) -> List[dict]:
     r"""Pre-training (GraphCL or MVGRL) with each sampler named, then the
     SVM protocol, for each seed; records appended to :obj:`--out`; prints
@@ -199,6 +232,7 @@ def cmd_train(args: argparse.Namespace) -> List[dict]:
 
     if args.num_candidates == 0:
         args.num_candidates = None
+    check_run_args(args)
     if any(not 0 < e < args.epochs for e in args.eval_epochs):
         raise SystemExit(f"--eval-epochs {args.eval_epochs}: each must lie "
                          f"between 1 and --epochs - 1 ({args.epochs - 1}); "

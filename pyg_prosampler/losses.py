@@ -46,12 +46,20 @@ def _reweighted_loss(pos: Tensor, neg_sum_log: Tensor, n: int,
     :math:`N_g = \max((\Sigma - \tau^+ N e^{s^+}) / (1 - \tau^+),
     N e^{-1/t})`, loss :math:`= \log(e^{s^+} + N_g) - s^+`."""
     floor = math.log(n) - 1.0 / temperature
-    # log(Sigma - tau N pos), valid where positive; else the floor applies.
-    diff = neg_sum_log.exp() - tau_plus * n * pos.exp()
-    log_ng = torch.where(diff > 0, torch.log(diff.clamp(min=1e-30)),
-                         torch.full_like(diff, -math.inf)) \
-        - math.log(1 - tau_plus)
-    log_ng = torch.maximum(log_ng, torch.full_like(log_ng, floor))
+    # log(Sigma - tau N e^{s+}) = log Sigma + log(1 - e^r) with
+    # r = log(tau N) + s+ - log Sigma, valid where r < 0 (else the floor
+    # applies).  Never exponentiates a score, so it stays finite (values
+    # and gradients) at any temperature; r is clamped below 0 so that the
+    # branch torch.where drops has finite gradients too.
+    if tau_plus > 0:
+        r = math.log(tau_plus * n) + pos - neg_sum_log
+        safe = r.clamp(max=-1e-7)
+        log_diff = torch.where(r < 0, neg_sum_log + torch.log(-torch.expm1(
+            safe)), torch.full_like(r, -math.inf))
+    else:
+        log_diff = neg_sum_log
+    log_ng = torch.maximum(log_diff - math.log(1 - tau_plus),
+                           torch.full_like(neg_sum_log, floor))
     return (torch.logaddexp(pos, log_ng) - pos).mean()
 
 

@@ -123,7 +123,11 @@ def build_proximity_graph(
                 f"`num_neighbors` ({num_neighbors}): the K neighbours are "
                 f"chosen among the M candidates")
 
-    zn = F.normalize(z.float(), dim=1)
+    num_neighbors = int(num_neighbors)
+    num_candidates = None if num_candidates is None else int(num_candidates)
+    z32 = z.float()
+    check_embeddings(z32, "z (after the cast to float32)")
+    zn = F.normalize(z32, dim=1)
     weight, col = proximity_neighbors(zn, num_neighbors, num_candidates,
                                       engine=engine, generator=generator,
                                       engine_options=engine_options)

@@ -91,8 +91,8 @@ def random_walk_with_restart(
     check_positive_int(max_rounds, "max_rounds")
     edge_index = check_edge_index(graph.edge_index, num_nodes)
     rowptr, col = to_csr(edge_index, num_nodes)
-    out, filled = rwr_csr(rowptr, col, start.long(), batch_size,
-                          float(restart_prob), max_rounds, generator)
+    out, filled = rwr_csr(rowptr, col, start.long(), int(batch_size),
+                          float(restart_prob), int(max_rounds), generator)
     return (out, filled) if return_num_filled else out
 
 

@@ -24,11 +24,26 @@ def load_records(path: str) -> List[Dict[str, Any]]:
     r"""The records of :obj:`path` (empty if the file does not exist)."""
     if not osp.exists(path):
         return []
-    with open(path) as f:
-        records = json.load(f)
+    try:
+        with open(path) as f:
+            records = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(
+            f"{path!r} is not a readable JSON file of records ({e}); "
+            f"repair or move it, or pass another --out") from None
     if not isinstance(records, list):
-        raise ValueError(f"{path!r} holds no JSON array of records")
+        raise ValueError(f"{path!r} holds no JSON array of records; pass "
+                         f"another --out")
     return records
+
+
+def write_new_json(path: str, obj: Any) -> None:
+    r"""Writes :obj:`obj` to :obj:`path`, which must not exist yet
+    (atomically: a temporary file, then a rename)."""
+    if osp.exists(path):
+        raise ValueError(f"{path!r} exists; refusing to overwrite it")
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    _write_json(path, obj)
 
 
 def same_config(a: Dict[str, Any], b: Dict[str, Any]) -> bool:

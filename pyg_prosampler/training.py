@@ -66,6 +66,7 @@ def fit(
     checkpoint: Optional[str] = None,
     state: Optional[Dict[str, Any]] = None,
     on_epoch: Optional[OnEpoch] = None,
+    config: Optional[Dict[str, Any]] = None,
 ) -> List[Dict[str, float]]:
     r"""The contrastive training loop shared by the models: batches from
     :obj:`sampler` (through a :class:`ProximityLoader`), :obj:`step(batch)`
@@ -109,6 +110,10 @@ def fit(
             objects (e.g. of the augmentations), saved with the run.
         on_epoch (callable, optional): :obj:`on_epoch(model, logs)` after
             every epoch.
+        config (dict, optional): What else defines the run (seed, loss,
+            negatives, ...), saved with the checkpoint beside the learning
+            rate, budget, sampler knobs and parameter shapes; a checkpoint
+            of another configuration is refused instead of resumed.
 
     Returns:
         One dict per epoch: loss, mean in-batch cosine of the fed
@@ -127,6 +132,10 @@ def fit(
     state = dict(state or {})
     logs: List[Dict[str, float]] = []
     first = None
+    run_config = {"lr": lr, **sampler_config(sampler),
+                  "parameters": {k: list(v.shape)
+                                 for k, v in model.state_dict().items()},
+                  **(config or {})}
     saved = load_checkpoint(checkpoint) if checkpoint else None
     if saved is not None:
         if (saved["epochs"], saved["steps_per_epoch"]) != (epochs, steps):
@@ -134,6 +143,16 @@ def fit(
                 f"{checkpoint} holds a run of {saved['epochs']} epochs of "
                 f"{saved['steps_per_epoch']} steps, this one has {epochs} of "
                 f"{steps}; pass another checkpoint file for another run")
+        old = saved.get("config", run_config)  # older files lack it
+        differ = sorted(k for k in set(old) | set(run_config)
+                        if old.get(k) != run_config.get(k))
+        if differ:
+            raise ValueError(
+                f"{checkpoint} holds a run of another configuration ("
+                + ", ".join(f"{k}: saved {old.get(k)!r}, now "
+                            f"{run_config.get(k)!r}" for k in differ)
+                + "); pass another checkpoint file, or delete this one to "
+                  "start afresh")
         model.load_state_dict(saved["model"])
         opt.load_state_dict(saved["optimizer"])
         sampler.load_state_dict(saved["sampler"])
@@ -204,11 +223,29 @@ def fit(
         if checkpoint:
             save_checkpoint(checkpoint, {
                 "epochs": epochs, "steps_per_epoch": steps, "logs": logs,
+                "config": run_config,
                 "model": model.state_dict(), "optimizer": opt.state_dict(),
                 "sampler": sampler.state_dict(),
                 "state": {k: capture(v) for k, v in state.items()},
                 "rng": global_rng_state()})
     return logs
+
+
+def sampler_config(sampler: Any) -> Dict[str, Any]:
+    r"""The knobs of a batch sampler that change which batches it draws
+    (its type, size, seed, schedule and graph knobs)."""
+    inner = getattr(sampler, "sampler", sampler)
+    out: Dict[str, Any] = {"sampler": type(inner).__name__}
+    for key in ("num_instances", "batch_size", "seed", "warmup_epochs",
+                "refresh_every", "drop_last", "coverage", "num_neighbors",
+                "num_candidates", "refresh", "engine", "max_rounds"):
+        if hasattr(inner, key):
+            out[f"sampler.{key}"] = getattr(inner, key)
+    restart = getattr(inner, "restart_prob", None)
+    if restart is not None:
+        out["sampler.restart_prob"] = (restart if isinstance(restart, float)
+                                       else repr(restart))
+    return out
 
 
 def make_negatives(name: str, sampler: EmbeddingBatchSampler, *,
@@ -353,7 +390,11 @@ def train_graphcl(
     logs = fit(model, dataset, sampler, step, epochs=epochs, lr=lr,
                device=device, labels=labels, progress=progress,
                desc="GraphCL", checkpoint=checkpoint,
-               state={"loss": loss_fn, "augment": gen}, on_epoch=on_epoch)
+               state={"loss": loss_fn, "augment": gen}, on_epoch=on_epoch,
+               config={"method": "graphcl", "seed": seed, "loss": loss,
+                       "negatives": negatives,
+                       "negatives_params": dict(negatives_params or {}),
+                       "temperature": temperature, "feed": feed})
     return model, logs
 
 
@@ -416,7 +457,11 @@ def train_mvgrl(
     logs = fit(model, dataset, sampler, step, epochs=epochs, lr=lr,
                device=device, labels=labels, progress=progress, desc="MVGRL",
                checkpoint=checkpoint, state={"loss": loss_fn},
-               on_epoch=on_epoch)
+               on_epoch=on_epoch,
+               config={"method": "mvgrl", "seed": seed, "loss": loss,
+                       "negatives": negatives,
+                       "negatives_params": dict(negatives_params or {}),
+                       "temperature": temperature})
     return model, logs
 
 

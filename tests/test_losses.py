@@ -118,3 +118,23 @@ def test_local_global_jsd_matches_loop():
     # The implementation drops the constant 2 log 2.
     got = float(local_global_jsd(nodes, graphs, batch))
     assert got - 2 * math.log(2) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("temperature", [1e-3, 0.01, 0.2, 10.0])
+@pytest.mark.parametrize("agree", [True, False])
+def test_losses_and_gradients_are_finite_at_extreme_temperatures(
+        temperature, agree):
+    r"""At t = 0.01 the scores reach 100 and e^100 overflows float32; the
+    losses work in log space, so values and gradients stay finite, also
+    when the two views agree exactly (the DCL / HCL floor binds)."""
+    g = torch.Generator().manual_seed(0)
+    z1 = torch.randn(32, 8, generator=g, requires_grad=True)
+    z2 = (z1.detach().clone() if agree
+          else torch.randn(32, 8, generator=g)).requires_grad_()
+    for loss in (nt_xent, dcl, hcl):
+        value = loss(z1, z2, temperature)
+        value.backward()
+        assert bool(torch.isfinite(value)), loss.__name__
+        assert bool(torch.isfinite(z1.grad).all()), loss.__name__
+        assert bool(torch.isfinite(z2.grad).all()), loss.__name__
+        z1.grad = z2.grad = None

@@ -223,3 +223,14 @@ def test_candidates_of_a_few_rows_exclude_self_and_repeats():
     assert torch.allclose(w, (zn[rows].unsqueeze(1) * zn[c]).sum(-1),
                           atol=1e-6)
     assert bool((w[:, :-1] >= w[:, 1:]).all())  # most similar first
+
+
+def test_inputs_that_overflow_float32_and_numpy_integers():
+    np = pytest.importorskip("numpy")
+    z = torch.randn(50, 4, dtype=torch.float64)
+    z[3, 1] = 1e300  # finite in float64, inf in float32
+    with pytest.raises(ValueError, match="after the cast to float32"):
+        build_proximity_graph(z, 5, None)
+    graph = build_proximity_graph(z[:3].float().repeat(10, 1) + torch.randn(
+        30, 4), np.int64(5), np.int32(10))
+    assert graph.edge_index.shape == (2, 150)

@@ -265,12 +265,14 @@ def test_run_stopped_and_resumed_ends_as_an_unbroken_run(mutag, tmp_path,
     from pyg_prosampler import training
     from pyg_prosampler.checkpoint import load_checkpoint
 
-    def run(checkpoint=None, epochs=4):
+    def run(checkpoint=None, epochs=4, seed=3, lr=0.01, restart=0.1):
         sampler = ProximityBatchSampler(188, 32, num_neighbors=20,
                                         num_candidates=60, warmup_epochs=1,
-                                        refresh_every=4, seed=3)
+                                        refresh_every=4, restart_prob=restart,
+                                        coverage="epoch", seed=3)
         return train_graphcl(mutag, sampler, negatives="emc2", epochs=epochs,
-                             seed=3, checkpoint=checkpoint, progress=False)
+                             seed=seed, lr=lr, checkpoint=checkpoint,
+                             progress=False)
 
     ref_model, ref_logs = run()
     path = str(tmp_path / "run.pt")
@@ -293,6 +295,16 @@ def test_run_stopped_and_resumed_ends_as_an_unbroken_run(mutag, tmp_path,
                zip(again.parameters(), model.parameters()))
     with pytest.raises(ValueError, match="another checkpoint"):
         run(path, epochs=5)
+    # another seed, learning rate or sampler knob: refused, not resumed
+    for change, key in ((dict(seed=4), "seed"), (dict(lr=0.02), "lr"),
+                        (dict(restart=0.3), "restart_prob")):
+        with pytest.raises(ValueError, match=f"another configuration.*{key}"):
+            run(path, **change)
+    # a truncated or foreign file names itself
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(open(path, "rb").read()[:100])
+    with pytest.raises(ValueError, match="bad.pt cannot be read"):
+        run(str(bad))
 
 
 def _dropout_run(mutag, **fit_kwargs):
@@ -396,3 +408,35 @@ def test_fit_logs_batch_node_counts_and_peak_memory(mutag):
         assert log["batch_nodes_max"] == max(nodes)
         assert log["batch_nodes_mean"] == pytest.approx(sum(nodes) / 4)
     assert 0 < logs[0]["peak_rss_gb"] <= logs[1]["peak_rss_gb"]
+
+
+def test_cli_refuses_before_any_work(tu_mirror, tmp_path, capsys):
+    import argparse
+
+    from pyg_prosampler.cli import check_run_args
+
+    base = ["graphcl", "--dataset", "MUTAG", "--root", str(tmp_path / "tu"),
+            "--tu-mirror", tu_mirror, "--quiet"]
+    with pytest.raises(SystemExit, match="at least 1 epoch"):
+        main(base + ["--epochs", "0", "--out", str(tmp_path / "a.json")])
+    assert not (tmp_path / "a.json").exists()  # no record of nothing
+    if not torch.cuda.is_available():
+        with pytest.raises(SystemExit, match="no usable CUDA"):
+            main(base + ["--device", "cuda", "--out", str(tmp_path / "a")])
+    args = argparse.Namespace(epochs=1, seeds=[0, 0, 1], device="cpu",
+                              sampler=["uniform", "uniform"])
+    check_run_args(args)
+    assert args.seeds == [0, 1] and args.sampler == ["uniform"]
+    # a corrupt results file is named, not a bare JSONDecodeError
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text('[{"dataset": ')
+    with pytest.raises(ValueError, match="corrupt.json"):
+        main(base + ["--epochs", "1", "--out", str(corrupt)])
+    # `batches` writes a new file and never overwrites one
+    table = tmp_path / "table.json"
+    table.write_text("[]")
+    with pytest.raises(SystemExit, match="never overwrites"):
+        main(["batches", "--dataset", "MUTAG", "--root",
+              str(tmp_path / "tu"), "--tu-mirror", tu_mirror,
+              "--num-neighbors", "20", "--out", str(table)])
+    assert table.read_text() == "[]"

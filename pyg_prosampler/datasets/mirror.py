@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import os
 import os.path as osp
+import pickle
 import shutil
 import tempfile
+import warnings
 import zipfile
-from typing import List
+import zlib
+from typing import Any, Callable, List
 
 
 def mirror_archives(mirror: str) -> List[str]:
@@ -72,3 +75,29 @@ def extract_folder(archive: str, inner: str, dest: str, what: str) -> None:
     except zipfile.BadZipFile as e:
         raise ValueError(f"{what} archive {archive!r} is not a valid zip "
                          f"file ({e}); replace it") from e
+    except (zlib.error, EOFError) as e:  # a corrupt deflate stream
+        raise ValueError(f"{what} archive {archive!r} is corrupt ({e}); "
+                         f"replace it") from e
+
+
+def open_processed(make: Callable[[], Any], processed: str) -> Any:
+    r"""Opens a PyG data set with :obj:`make()`; if its processed files
+    cannot be read (e.g. truncated by an interrupted run), removes the
+    :obj:`processed` folder and processes the raw files again once."""
+    try:
+        return make()
+    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError,
+            zipfile.BadZipFile) as first:
+        if not osp.isdir(processed):
+            raise
+        warnings.warn(f"the processed files in {processed} cannot be read "
+                      f"({type(first).__name__}); processing the raw files "
+                      f"again", stacklevel=3)
+        shutil.rmtree(processed)
+        try:
+            return make()
+        except Exception as e:
+            raise ValueError(
+                f"the data set in {osp.dirname(processed)} cannot be "
+                f"processed ({type(e).__name__}: {e}); delete that folder "
+                f"and load again") from e

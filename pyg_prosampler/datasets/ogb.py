@@ -12,7 +12,11 @@ import torch_geometric.transforms as T
 from torch_geometric.data import Data
 
 from pyg_prosampler._locking import file_lock
-from pyg_prosampler.datasets.mirror import extract_folder, mirror_archives
+from pyg_prosampler.datasets.mirror import (
+    extract_folder,
+    mirror_archives,
+    open_processed,
+)
 
 MIRROR_ENV = "PYG_PROSAMPLER_OGB_MIRROR"
 OGBFeatures = Literal["onehot", "none"]
@@ -84,7 +88,9 @@ def load_ogb(name: str, root: str = "data/OGB",
                     f"name or the `mirror` / ${MIRROR_ENV} folder")
             extract_folder(archive, folder, dest, "OGB")
         with torch.serialization.safe_globals(allowed):
-            dataset = PygGraphPropPredDataset(name, root)
+            dataset = open_processed(
+                lambda: PygGraphPropPredDataset(name, root),
+                osp.join(root, "_".join(name.split("-")), "processed"))
     if features == "onehot":
         dataset.transform = OneHotAtoms()
     return dataset

@@ -13,7 +13,11 @@ from torch_geometric.datasets import TUDataset
 from torch_geometric.utils import degree
 
 from pyg_prosampler._locking import file_lock
-from pyg_prosampler.datasets.mirror import extract_folder, mirror_archives
+from pyg_prosampler.datasets.mirror import (
+    extract_folder,
+    mirror_archives,
+    open_processed,
+)
 
 Features = Literal["auto", "constant", "degree", "none"]
 FEATURES = ("auto", "constant", "degree", "none")
@@ -72,7 +76,8 @@ def load_tu(
     with file_lock(osp.join(root, f"{name}.lock")):
         if mirror is not None:
             extract_from_mirror(name, root, mirror)
-        dataset = TUDataset(root, name)
+        dataset = open_processed(lambda: TUDataset(root, name),
+                                 osp.join(root, name, "processed"))
     has_x = dataset.num_node_features > 0
     if features == "constant" or (features == "auto" and not has_x):
         dataset.transform = T.Constant(value=1.0, cat=False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+import torch
 from torch import Tensor
 
 
@@ -25,6 +26,11 @@ def check_pair(z1: Tensor, z2: Tensor, index: Tensor,
     if z1.dim() != 2 or z1.shape != z2.shape or z1.size(0) < 2:
         raise ValueError(f"z1 and z2 must both be [B, d] with B >= 2, got "
                          f"{tuple(z1.shape)} and {tuple(z2.shape)}")
+    for name, z in (("z1", z1), ("z2", z2)):
+        if not bool(torch.isfinite(z.detach()).all()):
+            raise ValueError(
+                f"`{name}` holds NaN or inf (a diverged model?); the batch "
+                f"is refused before any per-instance state changes")
     if index.dim() != 1 or index.numel() != z1.size(0):
         raise ValueError(f"`index` must hold the {z1.size(0)} instance "
                          f"indices of the rows, got shape "

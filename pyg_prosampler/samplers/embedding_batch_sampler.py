@@ -19,10 +19,10 @@ from pyg_prosampler._validation import (
     check_index,
     check_non_negative_int,
     check_num_instances,
-    is_int,
     check_positive_int,
     check_seed,
     draw_seed,
+    is_int,
 )
 
 Coverage = Literal["cycle", "epoch"]
@@ -374,7 +374,8 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         try:
             torch.Generator().set_state(state["generator"])
         except (RuntimeError, TypeError) as e:
-            raise bad(f"`generator` is not a CPU generator state ({e})")
+            raise bad(f"`generator` is not a CPU generator state ({e})") \
+                from None
 
     def _start_epoch(self) -> None:
         self.generator.manual_seed(

@@ -79,3 +79,28 @@ def test_extraction_waits_for_a_run_beside_it(tu_mirror, tmp_path):
         assert t.is_alive() and not osp.exists(tmp_path / "MUTAG" / "raw")
     t.join(60)
     assert loaded == [188]
+
+
+def test_corrupt_deflate_stream_names_the_file(tu_mirror, tmp_path):
+    r"""Bytes garbled inside a member's compressed data (the zip's
+    directory intact, no checksum file): zlib's error or the CRC check
+    becomes a ValueError that names the archive."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    data = bytearray(open(osp.join(tu_mirror, "MUTAG.zip"), "rb").read())
+    for i in range(200, 1200, 3):
+        data[i] ^= 0x5A
+    (mirror / "MUTAG.zip").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="MUTAG.zip"):
+        load_tu("MUTAG", root=str(tmp_path / "root"), mirror=str(mirror))
+
+
+def test_truncated_processed_file_is_processed_again(tu_mirror, tmp_path):
+    first = load_tu("MUTAG", root=str(tmp_path), mirror=tu_mirror)
+    processed = tmp_path / "MUTAG" / "processed"
+    target = max(processed.glob("data*.pt"), key=lambda p: p.stat().st_size)
+    target.write_bytes(target.read_bytes()[:1000])  # an interrupted write
+    with pytest.warns(UserWarning, match="processing the raw files again"):
+        again = load_tu("MUTAG", root=str(tmp_path), mirror=tu_mirror)
+    assert len(again) == len(first) == 188
+    assert torch.equal(again[5].edge_index, first[5].edge_index)

@@ -1,3 +1,4 @@
+import copy
 import math
 
 import pytest
@@ -70,3 +71,32 @@ def test_state_round_trip_and_size_check():
         SogCLRLoss(12).load_state_dict(loss_fn.state_dict())
     with pytest.raises(ValueError, match="gamma"):
         SogCLRLoss(10, gamma=0.0)
+
+
+def same(a, b) -> bool:
+    if isinstance(a, torch.Tensor):
+        return torch.equal(a, b)
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(map(same, a, b))
+    return a == b
+
+
+def test_non_finite_batch_is_refused_and_state_kept():
+    from pyg_prosampler.negatives import EMC2Loss
+
+    g = torch.Generator().manual_seed(0)
+    for loss in (SogCLRLoss(20), EMC2Loss(20)):
+        z = torch.randn(4, 8, generator=g)
+        loss(z, z + 0.1, torch.arange(4))  # some state
+        before = copy.deepcopy(loss.state_dict())
+        bad = z.clone()
+        bad[1, 3] = float("nan")
+        with pytest.raises(ValueError, match="NaN or inf"):
+            loss(bad, z, torch.arange(4))
+        with pytest.raises(ValueError, match="NaN or inf"):
+            loss(z, torch.full_like(z, float("inf")), torch.arange(4))
+        assert same(before, loss.state_dict())
+        value = loss(z, z + 0.1, torch.arange(4))  # and trains on
+        assert bool(torch.isfinite(value))
