@@ -65,6 +65,8 @@ class StorageCollater:
         keys = list(data.keys())
         if "x" not in keys or "num_nodes" in keys or "ptr" in keys:
             return False
+        if any("batch" in key for key in keys):  # PyG offsets those by
+            return False                         # each graph's max + 1
         for key in keys:
             value = data[key]
             if type(value) is not Tensor or value.dim() == 0 \

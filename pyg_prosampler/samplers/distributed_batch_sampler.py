@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Optional
 
-import torch
 import torch.distributed as dist
 from torch import Tensor
 from torch.utils.data import Sampler
@@ -87,9 +86,9 @@ class DistributedBatchSampler(Sampler[List[int]]):
         if num_replicas > 1:
             # Every rank must draw the same global batches: rank 0's seed
             # wins (a seed drawn from an unseeded global generator differs).
-            seed = torch.tensor([sampler.seed], dtype=torch.long)
-            dist.broadcast(seed, src=0)
-            sampler.seed = int(seed.item())
+            seed = [sampler.seed]
+            dist.broadcast_object_list(seed, src=0)  # any backend
+            sampler.seed = int(seed[0])
             if isinstance(sampler, ProximityBatchSampler):
                 sampler.shard_refresh(rank, num_replicas, all_gather_rows)
 

@@ -64,10 +64,11 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
     same remaining batches.  (With :obj:`num_workers > 0` a
     :obj:`DataLoader` draws a few batches ahead of the training step; save
     the state between passes, or with :obj:`num_workers=0`, to resume
-    exactly.)  A pass of a sampler that needs embeddings that ends with no
-    :meth:`update` call warns once: the loader looks used for evaluation,
-    where it repeats instances; embed a data set in order instead (e.g.
-    :meth:`ProximityLoader.sequential`).
+    exactly.)  If a pass of a sampler that needs embeddings had no
+    :meth:`update` call, the next pass warns once: the loader looks used
+    for evaluation, where it repeats instances; embed a data set in order
+    instead (e.g. :meth:`ProximityLoader.sequential`).  A fixed embedding
+    set given up front and never updated does not warn.
 
     Args:
         num_instances (int): Number of instances :obj:`N` (e.g.
@@ -219,15 +220,6 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
             yield batch.tolist()
         if self._coverage and self.coverage == "epoch":
             self._last_len = self._num_yielded
-        if (self.uses_coverage() and self._num_updates == 0
-                and not self._static and not self._warned_unused):
-            self._warned_unused = True
-            warnings.warn(
-                f"a pass of {type(self).__name__} ended without any "
-                f"`update` call: if this pass embedded the data set for "
-                f"evaluation, it repeated instances and advanced the "
-                f"sampler; iterate the data set in order instead (e.g. "
-                f"`loader.sequential()`)", stacklevel=2)
         self._in_epoch = False
         self.epoch += 1
 
@@ -275,6 +267,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         return {
             "type": type(self).__name__,
             "coverage_mode": self.coverage,
+            "seed": self.seed,
             "num_instances": self.num_instances,
             "batch_size": self.batch_size,
             "epoch": self.epoch,
@@ -306,8 +299,11 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         :class:`ValueError` and leaves this sampler as it was."""
         self._check_state(state)
         self.check_extra_state(state["extra"])
+        self.seed = int(state.get("seed", self.seed))
         self.epoch = state["epoch"]
-        self.embeddings = state["embeddings"]
+        z = state["embeddings"]
+        self.embeddings = None if z is None else self.prepare(
+            z.float().clone())  # update() writes into it in place
         self.seen = state["seen"].clone()
         self.generator.set_state(state["generator"])
         self._in_epoch = state["in_epoch"]
@@ -351,6 +347,16 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
             if state[key] != getattr(self, key):
                 raise bad(f"it was saved with {key}={state[key]}, this "
                           f"sampler has {key}={getattr(self, key)}")
+        mode = state.get("coverage_mode", "epoch")
+        if mode != self.coverage:
+            raise bad(f"it was saved with coverage={mode!r}, this sampler "
+                      f"has coverage={self.coverage!r}")
+        if "seed" in state and (not is_int(state["seed"])
+                                or int(state["seed"]) < 0):
+            raise bad("`seed` is not a non-negative integer")
+        for key in ("stats", "totals", "extra"):
+            if not isinstance(state[key], dict):
+                raise bad(f"`{key}` is not a dict")
         n = self.num_instances
         for key in ("seen", "covered", "changed"):
             value = state.get(key, self.seen)
@@ -377,7 +383,24 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
             raise bad(f"`generator` is not a CPU generator state ({e})") \
                 from None
 
+    def _warn_if_unused(self) -> None:
+        r"""Warns once if the pass before the one starting had no
+        :meth:`update` (checked here rather than when it ends: with
+        :obj:`num_workers > 0` a loader reads ahead, so the last updates
+        of a pass arrive after the sampler finished it)."""
+        if (self._num_yielded > 0 and self.uses_coverage()
+                and self._num_updates == 0 and not self._static
+                and not self._warned_unused):
+            self._warned_unused = True
+            warnings.warn(
+                f"the last pass of {type(self).__name__} had no `update` "
+                f"call: if it embedded the data set for evaluation, it "
+                f"repeated instances and advanced the sampler; iterate "
+                f"the data set in order instead (e.g. "
+                f"`loader.sequential()`)", stacklevel=4)
+
     def _start_epoch(self) -> None:
+        self._warn_if_unused()
         self.generator.manual_seed(
             (self.seed * 1_000_003 + self.epoch) % (1 << 63))
         self._in_epoch = True

@@ -16,6 +16,7 @@ from pyg_prosampler._validation import (
     check_num_neighbors,
     check_positive_int,
     check_restart_prob,
+    is_int,
 )
 from pyg_prosampler.proximity_graph import (
     ENGINES,
@@ -296,14 +297,36 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
         return out
 
     def extra_state(self) -> Dict[str, Any]:
-        return {"neighbors": self.neighbors, "weights": self.weights,
-                "age": self._age, "num_refreshes": self._num_refreshes}
+        # Copies: the live tensors change in place at the next refresh.
+        return {key: None if value is None else value.clone()
+                for key, value in (("neighbors", self.neighbors),
+                                   ("weights", self.weights),
+                                   ("age", self._age))} | {
+            "num_refreshes": self._num_refreshes}
 
     def check_extra_state(self, state: Dict[str, Any]) -> None:
-        if "graph" in state:
-            return  # a state saved before the neighbour matrix was kept
         n, k = self.num_instances, self.num_neighbors
+        if "graph" in state:  # saved before the neighbour matrix was kept
+            graph = state["graph"]
+            if graph is None:
+                return
+            edge_index = graph[0]
+            if not (isinstance(edge_index, Tensor)
+                    and tuple(edge_index.shape) == (2, n * k)
+                    and edge_index.dtype == torch.long
+                    and int(edge_index.min()) >= 0
+                    and int(edge_index.max()) < n):
+                raise ValueError(
+                    f"cannot load this state_dict into "
+                    f"ProximityBatchSampler: its graph is not {k} "
+                    f"out-edges for each of {n} nodes; build the sampler "
+                    f"with the num_neighbors it was saved with")
+            return
         nbr, w = state.get("neighbors"), state.get("weights")
+        if not is_int(state.get("num_refreshes")):
+            raise ValueError("cannot load this state_dict into "
+                             "ProximityBatchSampler: `num_refreshes` is "
+                             "missing")
         if nbr is None and w is None:
             return
         if not (isinstance(nbr, Tensor) and isinstance(w, Tensor)
@@ -335,5 +358,10 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
                 self.num_instances, dtype=torch.long)
             self._num_refreshes = 0
             return
-        self.neighbors, self.weights = state["neighbors"], state["weights"]
-        self._age, self._num_refreshes = state["age"], state["num_refreshes"]
+        # Copies: a rolling refresh writes into these in place, and must
+        # not change the state it was loaded from.
+        self.neighbors, self.weights, self._age = (
+            None if state[key] is None else state[key].clone()
+            for key in ("neighbors", "weights", "age"))
+        self._num_refreshes = int(state["num_refreshes"])
+        self._rowptr = None

@@ -71,3 +71,8 @@ def test_refuses_what_it_cannot_reproduce():
     assert not StorageCollater.supports(no_x)
     with pytest.raises(ValueError, match="per graph"):
         StorageCollater(with_transform)
+    # PyG offsets "*batch*" attributes by each graph's max + 1
+    sub = [g.clone() for g in graphs]
+    for g in sub:
+        g.sub_batch = torch.arange(g.num_nodes) % 2
+    assert not StorageCollater.supports(ToyInMemory(sub))

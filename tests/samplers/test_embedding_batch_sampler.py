@@ -124,7 +124,10 @@ def test_pass_without_update_warns_once():
     s = make("prosampler", seed=0)
     for b in s:  # a training pass
         s.update(torch.tensor(b), z[b])
-    with pytest.warns(UserWarning, match="without any `update`"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        list(s)  # an evaluation pass: warned when the next one starts
+    with pytest.warns(UserWarning, match="had no `update`"):
         list(s)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -216,3 +219,28 @@ def test_load_state_dict_checks_everything_before_changing_anything():
         assert unchanged()
     target.load_state_dict(good)  # the real one loads
     assert target.state_dict()["epoch"] == good["epoch"]
+
+
+def test_resume_keeps_the_seed_and_never_aliases_the_state():
+    z, _ = gaussian_mixture(6, num=N)
+    torch.manual_seed(1)
+    a = make("prosampler", warmup_epochs=0, embeddings=z)  # seed drawn
+    it = iter(a)
+    for _ in range(5):
+        next(it)  # mid pass now
+    state = a.state_dict()
+    assert state["in_epoch"]
+    saved = state["extra"]["neighbors"].clone()
+    torch.manual_seed(2)
+    b = make("prosampler", warmup_epochs=0)  # another drawn seed
+    b.load_state_dict(state)
+    assert b.seed == a.seed
+    rest_a = list(it) + list(a)
+    rest_b = list(b) + list(b)
+    assert rest_a == rest_b
+    for s in (a, b):  # refreshes since: the saved state is untouched
+        for x in list(s):
+            s.update(torch.tensor(x), z[x] + 1.0)
+    assert torch.equal(state["extra"]["neighbors"], saved)
+    with pytest.raises(ValueError, match="coverage"):
+        make("prosampler", coverage="epoch").load_state_dict(state)
