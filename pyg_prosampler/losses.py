@@ -10,6 +10,7 @@ Similarities are cosine.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Callable, Dict
 
 import torch
@@ -23,8 +24,14 @@ def _similarities(z1: Tensor, z2: Tensor,
         raise ValueError(
             f"z1 and z2 must both be [B, d] with B >= 2, got "
             f"{tuple(z1.shape)} and {tuple(z2.shape)}")
-    if temperature <= 0:
-        raise ValueError(f"`temperature` must be > 0, got {temperature}")
+    if isinstance(temperature, bool) or not isinstance(
+            temperature, numbers.Real) or not 0 < temperature < math.inf:
+        raise ValueError(f"`temperature` must be a finite number > 0, got "
+                         f"{temperature!r}")
+    for name, z in (("z1", z1), ("z2", z2)):
+        if not torch.is_floating_point(z):
+            raise ValueError(f"`{name}` must be a float tensor, got "
+                             f"{z.dtype}")
     sim = F.normalize(z1, dim=1) @ F.normalize(z2, dim=1).t() / temperature
     pos = sim.diagonal()
     eye = torch.eye(sim.size(0), dtype=torch.bool, device=sim.device)

@@ -2,6 +2,8 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pyg_prosampler.losses import dcl, hcl, nt_xent
 
@@ -138,3 +140,27 @@ def test_losses_and_gradients_are_finite_at_extreme_temperatures(
         assert bool(torch.isfinite(z1.grad).all()), loss.__name__
         assert bool(torch.isfinite(z2.grad).all()), loss.__name__
         z1.grad = z2.grad = None
+
+
+@settings(max_examples=40, deadline=None)
+@given(log_t=st.floats(-4, 2), agree=st.booleans(), scale=st.floats(-3, 3),
+       loss=st.sampled_from([nt_xent, dcl, hcl]))
+def test_generated_temperatures_and_scales_stay_finite(log_t, agree, scale,
+                                                       loss):
+    g = torch.Generator().manual_seed(0)
+    z1 = (torch.randn(16, 4, generator=g) * 10 ** scale).requires_grad_()
+    z2 = (z1.detach().clone() if agree
+          else torch.randn(16, 4, generator=g)).requires_grad_()
+    value = loss(z1, z2, 10 ** log_t)
+    value.backward()
+    assert bool(torch.isfinite(value))
+    assert bool(torch.isfinite(z1.grad).all() & torch.isfinite(z2.grad).all())
+
+
+@pytest.mark.parametrize("t", [0.0, -1.0, float("nan"), float("inf"), True,
+                               "0.2"])
+def test_bad_temperatures_are_refused(t):
+    z = torch.randn(4, 3)
+    for loss in (nt_xent, dcl, hcl):
+        with pytest.raises(ValueError, match="temperature"):
+            loss(z, z, t)

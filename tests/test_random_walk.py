@@ -2,6 +2,8 @@ import time
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch_geometric.data import Data
 
 from pyg_prosampler import build_proximity_graph, random_walk_with_restart
@@ -163,3 +165,30 @@ def test_int32_edge_index_walks():
                                    torch.tensor([0, 3]), batch_size=4,
                                    generator=torch.Generator().manual_seed(0))
     assert out.shape == (2, 4) and out.dtype == torch.long
+
+
+@settings(max_examples=40, deadline=None)
+@given(num_nodes=st.integers(1, 12),
+       edges=st.lists(st.tuples(st.integers(-3, 15), st.integers(-3, 15)),
+                      max_size=30),
+       dtype=st.sampled_from([torch.long, torch.int32, torch.float32]),
+       batch=st.integers(0, 14), restart=st.floats(-0.5, 1.5),
+       start=st.integers(-2, 14))
+def test_generated_graphs_walk_or_are_refused(num_nodes, edges, dtype, batch,
+                                              restart, start):
+    r"""Any user-built graph: the walk returns distinct in-range nodes, or
+    refuses with a ValueError; nothing reaches torch_cluster unchecked (an
+    out-of-range edge used to crash the process)."""
+    edge_index = torch.tensor(edges, dtype=torch.long).t().reshape(2, -1)
+    graph = Data(edge_index=edge_index.to(dtype), num_nodes=num_nodes)
+    try:
+        out = random_walk_with_restart(
+            graph, torch.tensor([start]), batch_size=batch,
+            restart_prob=restart, generator=torch.Generator().manual_seed(0))
+    except ValueError as e:
+        assert str(e)
+        return
+    assert out.shape == (1, batch)
+    row = out[0].tolist()
+    assert row[0] == start and len(set(row)) == batch
+    assert all(0 <= v < num_nodes for v in row)

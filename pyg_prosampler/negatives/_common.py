@@ -1,6 +1,8 @@
 r"""Checks the negative samplers share."""
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any, Dict
 
 import torch
@@ -16,8 +18,10 @@ def check_fraction(value: float, name: str,
 
 
 def check_temperature(temperature: float) -> None:
-    if not temperature > 0:
-        raise ValueError(f"`temperature` must be > 0, got {temperature}")
+    if isinstance(temperature, bool) or not isinstance(
+            temperature, numbers.Real) or not 0 < temperature < math.inf:
+        raise ValueError(f"`temperature` must be a finite number > 0, got "
+                         f"{temperature!r}")
 
 
 def check_pair(z1: Tensor, z2: Tensor, index: Tensor,
