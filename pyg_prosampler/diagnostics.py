@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from pyg_prosampler._validation import check_embeddings
+
 
 def pair_mean(values: Tensor, index: Tensor) -> Tensor:
     r"""Per batch, the mean of :obj:`values[a] . values[b]` over ordered pairs
@@ -43,9 +45,16 @@ def batch_hardness(
         :obj:`{"mean_cosine": ..., "same_class": ...}` (the latter only with
         labels), averaged over all ordered in-batch pairs.
     """
+    check_embeddings(embeddings)
+    num = embeddings.size(0)
     zn = F.normalize(embeddings.float(), dim=1)
     onehot = None
     if labels is not None:
+        if not isinstance(labels, Tensor) or labels.numel() != num or \
+                torch.is_floating_point(labels) or int(labels.min()) < 0:
+            raise ValueError(
+                f"`labels` must be {num} non-negative class indices, one per "
+                f"embedding row, got {getattr(labels, 'shape', labels)}")
         onehot = F.one_hot(labels.long().view(-1)).float().to(zn.device)
     if isinstance(batches, Tensor):
         groups = [batches]
@@ -54,6 +63,11 @@ def batch_hardness(
         for b in batches:
             by_size.setdefault(len(b), []).append(torch.as_tensor(b))
         groups = [torch.stack(rows) for rows in by_size.values()]
+    for index in groups:
+        if index.numel() and (index.is_floating_point() or int(index.min()) < 0
+                              or int(index.max()) >= num):
+            raise ValueError(f"`batches` must hold instance indices in "
+                             f"[0, {num}), one row of `embeddings` each")
     cosine = same = 0.0
     pairs = 0
     for index in groups:
