@@ -2,6 +2,7 @@ r"""Plots of result records: batch hardness per epoch, accuracy per
 configuration."""
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from typing import Dict, List, Tuple
 
@@ -60,6 +61,8 @@ def plot_results(records_path: str, png_path: str) -> str:
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(png_path, dpi=110)
+    tmp = f"{png_path}.tmp.png"  # written whole, then renamed
+    fig.savefig(tmp, dpi=110)
+    os.replace(tmp, png_path)
     plt.close(fig)
     return png_path

@@ -133,6 +133,8 @@ def fit(
     logs: List[Dict[str, float]] = []
     first = None
     run_config = {"lr": lr, **sampler_config(sampler),
+                  "dataset": {"len": len(dataset), "num_features": getattr(
+                      dataset, "num_features", None)},
                   "parameters": {k: list(v.shape)
                                  for k, v in model.state_dict().items()},
                   **(config or {})}

@@ -7,6 +7,8 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.nn import GINConv, global_add_pool
 
+from pyg_prosampler._validation import check_positive_int
+
 
 class GINEncoder(nn.Module):
     r"""GIN encoder as used by GraphCL on the TU benchmarks: :obj:`num_layers`
@@ -29,6 +31,9 @@ class GINEncoder(nn.Module):
     def __init__(self, in_channels: int, hidden: int = 32,
                  num_layers: int = 3) -> None:
         super().__init__()
+        for value, name in ((in_channels, "in_channels"), (hidden, "hidden"),
+                            (num_layers, "num_layers")):
+            check_positive_int(value, name)
         self.convs = nn.ModuleList()
         self.norms = nn.ModuleList()
         for i in range(num_layers):

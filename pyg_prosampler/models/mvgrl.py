@@ -11,6 +11,8 @@ from torch_geometric.nn import GCNConv, global_add_pool
 from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.utils import to_torch_csr_tensor
 
+from pyg_prosampler._validation import check_positive_int
+
 
 def propagation_matrix(edge_index: Tensor, edge_weight: Optional[Tensor],
                        num_nodes: int, normalize: bool) -> Tensor:
@@ -100,6 +102,9 @@ class MVGRL(nn.Module):
     def __init__(self, in_channels: int, hidden: int = 512,
                  num_layers: int = 4) -> None:
         super().__init__()
+        for value, name in ((in_channels, "in_channels"), (hidden, "hidden"),
+                            (num_layers, "num_layers")):
+            check_positive_int(value, name)
         self.adj = _GCNStack(in_channels, hidden, num_layers, True)
         self.diff = _GCNStack(in_channels, hidden, num_layers, False)
         self.node_head = _Head(hidden, hidden)

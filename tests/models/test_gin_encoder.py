@@ -1,3 +1,4 @@
+import pytest
 import torch
 from torch_geometric.data import Batch, Data
 from torch_geometric.utils import erdos_renyi_graph
@@ -61,3 +62,15 @@ def test_trailing_empty_graphs_get_zero_rows():
     assert pooled.shape == (3, 16)
     assert torch.equal(pooled[2], torch.zeros(16))
     assert pooled[:2].abs().sum() > 0
+
+
+@pytest.mark.parametrize("kw", [dict(in_channels=0), dict(hidden=-1),
+                                dict(num_layers=2.5), dict(in_channels=True)])
+def test_model_sizes_are_checked(kw):
+    from pyg_prosampler.models import MVGRL, GraphCL
+
+    args = dict(in_channels=4, hidden=8, num_layers=2)
+    args.update(kw)
+    for model in (GINEncoder, GraphCL, MVGRL):
+        with pytest.raises(ValueError, match=next(iter(kw))):
+            model(**args)
