@@ -82,6 +82,13 @@ def random_augment(
         choice (torch.Tensor, optional): Augmentation per graph.
         generator (torch.Generator, optional): CPU random source.
     """
+    _check_graphs(g)
+    for ratio, name in ((drop_ratio, "drop_ratio"),
+                        (perturb_ratio, "perturb_ratio"),
+                        (subgraph_ratio, "subgraph_ratio"),
+                        (mask_ratio, "mask_ratio")):
+        if isinstance(ratio, bool) or not 0 <= ratio <= 1:
+            raise ValueError(f"`{name}` must lie in [0, 1], got {ratio!r}")
     device = g.x.device
     num_nodes = g.batch.numel()
     if choice is None:
@@ -163,3 +170,25 @@ def _bfs_keep(g: Graphs, rank: Tensor, sizes: Tensor, ratio: float,
     pos[order] = torch.arange(g.batch.numel(), device=device) \
         - first[g.batch[order]]
     return (pos < target[g.batch]) & (dist != inf)
+
+
+def _check_graphs(g: Graphs) -> None:
+    r"""Refuses a batch whose flat tensors disagree, before any indexing."""
+    if not isinstance(g.x, Tensor) or g.x.dim() != 2:
+        raise ValueError(f"`x` must be a [num_nodes, F] tensor, got "
+                         f"{getattr(g.x, 'shape', type(g.x).__name__)}")
+    n = g.x.size(0)
+    if not isinstance(g.batch, Tensor) or tuple(g.batch.shape) != (n,) \
+            or g.batch.is_floating_point():
+        raise ValueError(f"`batch` must hold one graph index per node "
+                         f"({n}), got {getattr(g.batch, 'shape', g.batch)}")
+    if n and (int(g.batch.min()) < 0 or int(g.batch.max()) >= g.num_graphs):
+        raise ValueError(f"`batch` values must lie in [0, num_graphs = "
+                         f"{g.num_graphs})")
+    e = g.edge_index
+    if not isinstance(e, Tensor) or e.dim() != 2 or e.size(0) != 2 \
+            or e.is_floating_point():
+        raise ValueError("`edge_index` must be an integer [2, num_edges] "
+                         "tensor")
+    if e.numel() and (int(e.min()) < 0 or int(e.max()) >= n):
+        raise ValueError(f"`edge_index` holds node indices outside [0, {n})")

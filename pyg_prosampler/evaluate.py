@@ -66,6 +66,14 @@ def svm_accuracy(
                          f"match: pass [N, d] and [N]")
     if not np.isfinite(x).all():
         raise ValueError("embeddings contain NaN or inf; the model diverged")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError("labels contain NaN or inf; pass class indices")
+    _, counts = np.unique(y, return_counts=True)
+    if counts.size < 2 or counts.max() < folds:
+        raise ValueError(
+            f"{folds}-fold stratified CV needs at least 2 classes and a "
+            f"class of at least {folds} graphs, got class sizes "
+            f"{sorted(counts.tolist())}")
     outer = StratifiedKFold(folds, shuffle=True, random_state=seed)
     inner = StratifiedKFold(inner_folds, shuffle=True, random_state=seed)
     base = NewtonLinearSVC() if linear else SVC()

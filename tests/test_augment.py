@@ -106,3 +106,20 @@ def test_random_choice_is_valid_and_seeded(seed):
     c = random_augment(g, generator=torch.Generator().manual_seed(seed))
     check_valid(a)
     assert torch.equal(a.edge_index, c.edge_index) and torch.equal(a.x, c.x)
+
+
+@pytest.mark.parametrize("edge_index,batch,match", [
+    (torch.tensor([[0, 1], [1, 9]]), torch.zeros(4, dtype=torch.long),
+     "edge_index"),
+    (torch.tensor([[0, 1], [1, 2]]), torch.zeros(3, dtype=torch.long),
+     "batch"),
+    (torch.tensor([[0, 1], [1, 2]]), torch.tensor([0, 0, 1, 5]), "batch"),
+])
+def test_inconsistent_batches_are_refused(edge_index, batch, match):
+    g = Graphs(torch.randn(4, 3), edge_index, batch, 2)
+    with pytest.raises(ValueError, match=match):
+        random_augment(g)
+    with pytest.raises(ValueError, match="drop_ratio"):
+        random_augment(Graphs(torch.randn(4, 3), torch.tensor([[0], [1]]),
+                              torch.zeros(4, dtype=torch.long), 1),
+                       drop_ratio=1.5)

@@ -93,3 +93,11 @@ def test_nested_choice_scores_each_fold_by_its_inner_choice():
     assert res["accuracy"] == pytest.approx((0.5 + 0.6) / 2)
     with pytest.raises(ValueError, match="configs, folds"):
         nested_choice([[0.5, 0.5]], [[0.5]])
+
+
+def test_svm_labels_are_checked():
+    z = torch.randn(40, 3)
+    with pytest.raises(ValueError, match="2 classes"):
+        svm_accuracy(z, torch.zeros(40))
+    with pytest.raises(ValueError, match="NaN"):
+        svm_accuracy(z, torch.full((40,), float("nan")))

@@ -67,6 +67,9 @@ def load_tu(
         max_degree (int, optional): Cap of the :obj:`"degree"` one-hot.
             (default: :obj:`None`)
     """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"`name` must be a TU data set name such as "
+                         f"'MUTAG', got {name!r}")
     if features not in FEATURES:
         raise ValueError(f"`features` must be one of {FEATURES}, got "
                          f"{features!r}")
