@@ -296,7 +296,7 @@ def file_cases(mirror: str) -> List[Case]:
                           path("d.json")]))]
           if not torch.cuda.is_available() else []),
         ("--device nonsense", "refuse", "device",
-         lambda: main(["graphcl", *base, "--device", "tpu9", "--out",
+         lambda: main(["graphcl", *base, "--device", "gpu:x", "--out",
                        path("d2.json")])),
     ]
 

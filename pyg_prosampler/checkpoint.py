@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import os.path as osp
+import pickle
+import zipfile
 from typing import Any, Dict, List, Mapping, Optional
 
 import torch
@@ -90,12 +92,15 @@ def _read(path: str, mmap: bool = False) -> Any:
     r""":func:`torch.load` of a checkpoint, with errors that name it."""
     try:
         return torch.load(path, weights_only=True, mmap=mmap)
-    except Exception as e:  # truncated zip, foreign pickle, ...
+    except (RuntimeError, EOFError, pickle.UnpicklingError,
+            zipfile.BadZipFile, ValueError) as e:  # truncated, foreign, ...
+        first = str(e).splitlines()[0] if str(e) else ""
         raise ValueError(
             f"{path} cannot be read as a checkpoint ({type(e).__name__}: "
-            f"{str(e).splitlines()[0] if str(e) else ''}); it may be "
-            f"truncated or another file: delete it to start the run "
-            f"afresh, or pass another checkpoint file") from None
+            f"{first}). If it is truncated or another kind of file, delete "
+            f"it to start the run afresh or pass another checkpoint file; "
+            f"if it was saved on a GPU, load it where that device "
+            f"exists") from e
 
 
 def saved_epochs(path: str) -> int:

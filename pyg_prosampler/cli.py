@@ -215,8 +215,9 @@ def check_run_args(args: argparse.Namespace) -> None:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise SystemExit(f"--device {args.device}: this torch build has no "
                          f"usable CUDA device; pass --device cpu")
-    if device.type not in ("cpu", "cuda"):
-        raise SystemExit(f"--device {args.device}: use cpu or cuda[:N]")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise SystemExit(f"--device {args.device}: MPS is not available "
+                         f"here; pass --device cpu")
     if device.type == "cuda" and device.index is not None \
             and device.index >= torch.cuda.device_count():
         raise SystemExit(f"--device {args.device}: only "

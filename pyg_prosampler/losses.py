@@ -24,6 +24,8 @@ def _similarities(z1: Tensor, z2: Tensor,
         raise ValueError(
             f"z1 and z2 must both be [B, d] with B >= 2, got "
             f"{tuple(z1.shape)} and {tuple(z2.shape)}")
+    if isinstance(temperature, Tensor) and temperature.numel() == 1:
+        temperature = temperature.item()
     if isinstance(temperature, bool) or not isinstance(
             temperature, numbers.Real) or not 0 < temperature < math.inf:
         raise ValueError(f"`temperature` must be a finite number > 0, got "

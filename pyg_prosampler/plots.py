@@ -61,8 +61,9 @@ def plot_results(records_path: str, png_path: str) -> str:
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=7)
     fig.tight_layout()
-    tmp = f"{png_path}.tmp.png"  # written whole, then renamed
-    fig.savefig(tmp, dpi=110)
+    ext = os.path.splitext(png_path)[1].lstrip(".") or "png"
+    tmp = f"{png_path}.tmp"  # written whole, then renamed
+    fig.savefig(tmp, dpi=110, format=ext)
     os.replace(tmp, png_path)
     plt.close(fig)
     return png_path

@@ -40,10 +40,17 @@ def load_records(path: str) -> List[Dict[str, Any]]:
 def write_new_json(path: str, obj: Any) -> None:
     r"""Writes :obj:`obj` to :obj:`path`, which must not exist yet
     (atomically: a temporary file, then a rename)."""
-    if osp.exists(path):
-        raise ValueError(f"{path!r} exists; refusing to overwrite it")
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    _write_json(path, obj)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=1)
+    try:
+        os.link(tmp, path)  # fails if the path exists, even in a race
+    except FileExistsError:
+        raise ValueError(f"{path!r} exists; refusing to overwrite "
+                         f"it") from None
+    finally:
+        os.remove(tmp)
 
 
 def same_config(a: Dict[str, Any], b: Dict[str, Any]) -> bool:

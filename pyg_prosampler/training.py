@@ -1,6 +1,9 @@
 r"""GraphCL pre-training with any batch sampler, and its evaluation."""
 from __future__ import annotations
 
+import dataclasses
+import math
+import numbers
 import time
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
@@ -12,6 +15,7 @@ from torch_geometric.data import Batch
 from torch_geometric.loader import DataLoader
 from tqdm.auto import tqdm
 
+from pyg_prosampler._validation import check_positive_int
 from pyg_prosampler.augment import Graphs, random_augment
 from pyg_prosampler.checkpoint import (
     capture,
@@ -125,6 +129,11 @@ def fit(
         (:func:`pyg_prosampler.memory.peak_memory`: host, and CUDA when
         training there; :obj:`fit` never resets it, the caller may).
     """
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) \
+            or not 0 < float(lr) < math.inf:
+        raise ValueError(f"`lr` must be a finite number > 0, got {lr!r}")
+    check_positive_int(epochs, "epochs")
+    lr, epochs = float(lr), int(epochs)  # plain numbers in the checkpoint
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     loader = ProximityLoader(dataset, batch_sampler=sampler)
     steps = -(-len(dataset) // sampler.batch_size)
@@ -132,12 +141,12 @@ def fit(
     state = dict(state or {})
     logs: List[Dict[str, float]] = []
     first = None
-    run_config = {"lr": lr, **sampler_config(sampler),
+    run_config = plain({"lr": lr, **sampler_config(sampler),
                   "dataset": {"len": len(dataset), "num_features": getattr(
                       dataset, "num_features", None)},
                   "parameters": {k: list(v.shape)
                                  for k, v in model.state_dict().items()},
-                  **(config or {})}
+                  **(config or {})})
     saved = load_checkpoint(checkpoint) if checkpoint else None
     if saved is not None:
         if (saved["epochs"], saved["steps_per_epoch"]) != (epochs, steps):
@@ -238,16 +247,35 @@ def sampler_config(sampler: Any) -> Dict[str, Any]:
     (its type, size, seed, schedule and graph knobs)."""
     inner = getattr(sampler, "sampler", sampler)
     out: Dict[str, Any] = {"sampler": type(inner).__name__}
-    for key in ("num_instances", "batch_size", "seed", "warmup_epochs",
+    # (the seed is not compared: a sampler's state restores its own)
+    for key in ("num_instances", "batch_size", "warmup_epochs",
                 "refresh_every", "drop_last", "coverage", "num_neighbors",
                 "num_candidates", "refresh", "engine", "max_rounds"):
         if hasattr(inner, key):
             out[f"sampler.{key}"] = getattr(inner, key)
     restart = getattr(inner, "restart_prob", None)
     if restart is not None:
-        out["sampler.restart_prob"] = (restart if isinstance(restart, float)
-                                       else repr(restart))
+        if isinstance(restart, float) or dataclasses.is_dataclass(restart):
+            out["sampler.restart_prob"] = repr(restart)  # stable reprs
+        else:  # a function: its name (a repr holds its address)
+            out["sampler.restart_prob"] = getattr(
+                restart, "__qualname__", type(restart).__name__)
     return out
+
+
+def plain(value: Any) -> Any:
+    r""":obj:`value` with numpy and 0-d torch scalars turned into Python
+    numbers and tuples into lists, recursively: what a checkpoint stores
+    and compares (a :obj:`weights_only` load refuses numpy scalars)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Tensor) and value.numel() == 1:
+        return value.item()
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # numpy scalar
+        return value.item()
+    return value
 
 
 def make_negatives(name: str, sampler: EmbeddingBatchSampler, *,

@@ -440,3 +440,30 @@ def test_cli_refuses_before_any_work(tu_mirror, tmp_path, capsys):
               str(tmp_path / "tu"), "--tu-mirror", tu_mirror,
               "--num-neighbors", "20", "--out", str(table)])
     assert table.read_text() == "[]"
+
+
+def test_resume_with_numpy_knobs_drawn_seed_and_a_schedule(mutag, tmp_path,
+                                                           monkeypatch):
+    r"""What a user passes (numpy scalars, a sampler seeded from torch's
+    generator, a restart schedule) is stored plainly and compares equal
+    when the same run resumes."""
+    import numpy as np
+
+    from pyg_prosampler import AnnealedRestartProb, training
+
+    def run(seed_torch):
+        torch.manual_seed(seed_torch)  # the sampler draws its seed here
+        sampler = ProximityBatchSampler(
+            188, 64, num_neighbors=20, num_candidates=60,
+            restart_prob=AnnealedRestartProb(0.3, 0.05))
+        return train_graphcl(mutag, sampler, epochs=2, seed=0,
+                             temperature=np.float64(0.2), lr=np.float32(0.01),
+                             checkpoint=str(tmp_path / "run.pt"),
+                             progress=False)
+
+    with monkeypatch.context() as m:
+        m.setattr(training, "tqdm", _StopAfter(1))
+        with pytest.raises(KeyboardInterrupt):
+            run(1)
+    _, logs = run(2)  # another global seed: the sampler state restores its
+    assert len(logs) == 2

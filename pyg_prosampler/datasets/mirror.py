@@ -91,13 +91,24 @@ def open_processed(make: Callable[[], Any], processed: str) -> Any:
         if not osp.isdir(processed):
             raise
         warnings.warn(f"the processed files in {processed} cannot be read "
-                      f"({type(first).__name__}); processing the raw files "
-                      f"again", stacklevel=3)
-        shutil.rmtree(processed)
+                      f"({type(first).__name__}: {first}); processing the "
+                      f"raw files again", stacklevel=3)
+        # Kept aside, and put back if processing fails too: the error may
+        # have been a passing one (open files, memory) and not the files'.
+        backup = f"{processed}.unreadable"
+        if osp.exists(backup):
+            shutil.rmtree(backup)
+        os.replace(processed, backup)
         try:
-            return make()
+            dataset = make()
         except Exception as e:
+            if osp.exists(processed):
+                shutil.rmtree(processed)
+            os.replace(backup, processed)
             raise ValueError(
-                f"the data set in {osp.dirname(processed)} cannot be "
-                f"processed ({type(e).__name__}: {e}); delete that folder "
-                f"and load again") from e
+                f"the data set in {osp.dirname(processed)} could not be "
+                f"read ({type(first).__name__}: {first}) nor processed "
+                f"again ({type(e).__name__}: {e}); if its processed files "
+                f"are damaged, delete {processed} and load again") from e
+        shutil.rmtree(backup)
+        return dataset

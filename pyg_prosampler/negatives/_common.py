@@ -18,6 +18,8 @@ def check_fraction(value: float, name: str,
 
 
 def check_temperature(temperature: float) -> None:
+    if isinstance(temperature, Tensor) and temperature.numel() == 1:
+        temperature = temperature.item()
     if isinstance(temperature, bool) or not isinstance(
             temperature, numbers.Real) or not 0 < temperature < math.inf:
         raise ValueError(f"`temperature` must be a finite number > 0, got "

@@ -271,7 +271,8 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
             "num_instances": self.num_instances,
             "batch_size": self.batch_size,
             "epoch": self.epoch,
-            "embeddings": self.embeddings,
+            "embeddings": (None if self.embeddings is None
+                           else self.embeddings.clone()),  # a snapshot
             "seen": self.seen.clone(),
             "generator": self.generator.get_state(),
             "in_epoch": self._in_epoch,

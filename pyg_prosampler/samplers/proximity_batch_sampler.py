@@ -310,9 +310,12 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
             graph = state["graph"]
             if graph is None:
                 return
-            edge_index = graph[0]
-            if not (isinstance(edge_index, Tensor)
+            ok = isinstance(graph, (tuple, list)) and len(graph) == 2
+            edge_index, edge_weight = graph if ok else (None, None)
+            if not (ok and isinstance(edge_index, Tensor)
+                    and isinstance(edge_weight, Tensor)
                     and tuple(edge_index.shape) == (2, n * k)
+                    and tuple(edge_weight.shape) == (n * k,)
                     and edge_index.dtype == torch.long
                     and int(edge_index.min()) >= 0
                     and int(edge_index.max()) < n):
@@ -322,11 +325,15 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
                     f"out-edges for each of {n} nodes; build the sampler "
                     f"with the num_neighbors it was saved with")
             return
-        nbr, w = state.get("neighbors"), state.get("weights")
-        if not is_int(state.get("num_refreshes")):
-            raise ValueError("cannot load this state_dict into "
-                             "ProximityBatchSampler: `num_refreshes` is "
-                             "missing")
+        missing = {"neighbors", "weights", "age", "num_refreshes"} - set(
+            state)
+        if missing or not is_int(state["num_refreshes"]):
+            raise ValueError(
+                f"cannot load this state_dict into ProximityBatchSampler: "
+                f"its graph state lacks {sorted(missing) or 'a valid '}"
+                f"{'' if missing else '`num_refreshes`'}; pass the state "
+                f"this sampler's `state_dict()` saved")
+        nbr, w = state["neighbors"], state["weights"]
         if nbr is None and w is None:
             return
         if not (isinstance(nbr, Tensor) and isinstance(w, Tensor)

@@ -104,3 +104,24 @@ def test_truncated_processed_file_is_processed_again(tu_mirror, tmp_path):
         again = load_tu("MUTAG", root=str(tmp_path), mirror=tu_mirror)
     assert len(again) == len(first) == 188
     assert torch.equal(again[5].edge_index, first[5].edge_index)
+
+
+def test_processed_files_are_put_back_when_processing_fails(tmp_path):
+    r"""A read error that was not the files' (processing fails as well)
+    leaves the processed folder as it was, not deleted."""
+    from pyg_prosampler.datasets.mirror import open_processed
+
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    (processed / "data.pt").write_bytes(b"kept")
+    calls = []
+
+    def make():
+        calls.append(1)
+        raise RuntimeError("too many open files") if len(calls) == 1 \
+            else OSError("offline")
+
+    with pytest.warns(UserWarning), pytest.raises(ValueError,
+                                                  match="nor processed"):
+        open_processed(make, str(processed))
+    assert (processed / "data.pt").read_bytes() == b"kept"

@@ -212,6 +212,9 @@ def test_load_state_dict_checks_everything_before_changing_anything():
         (bad_generator, "generator"),
         ({**good, "seen": torch.ones(N - 1, dtype=torch.bool)}, "seen"),
         ("not a state", "not a dict"),
+        ({**good, "extra": {"num_refreshes": 0}}, "lacks"),
+        ({**good, "extra": {"graph": (good["extra"]["neighbors"], None)}},
+         "out-edges"),
     ]
     for state, match in cases:
         with pytest.raises(ValueError, match=match):
