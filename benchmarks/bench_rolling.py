@@ -1,6 +1,7 @@
 r"""Rolling refresh against full rebuilds: how hard the batches are.
 
-A labelled Gaussian mixture (``--num`` points, 100 classes, 128-d) stands in
+A labelled Gaussian mixture (``--num`` points, ``--classes`` classes,
+128-d) stands in
 for a model that learns: the sampler starts from noise embeddings and every
 batch feeds back its rows' mixture embeddings (plus a small noise that
 shrinks over the passes), so the table moves from noise to the class
@@ -10,7 +11,7 @@ in-batch cosine and same-class pair fraction (labels for diagnostics only)
 are recorded, over ``--seeds`` seeds (paired: same mixture and seed).
 Writes ``benchmarks/results/rolling.json``.
 
-    python benchmarks/bench_rolling.py --num 100000 --seeds 0 1 2
+    python benchmarks/bench_rolling.py --num 100000 --classes 20 --seeds 0 1 2
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "results", "rolling.json")
 
 
-def mixture(num: int, seed: int, classes: int = 100, dim: int = 128):
+def mixture(num: int, seed: int, classes: int, dim: int = 128):
     g = torch.Generator().manual_seed(seed)
     y = torch.randint(classes, (num,), generator=g)
     mu = torch.randn(classes, dim, generator=g) * 0.6
@@ -40,8 +41,8 @@ def mixture(num: int, seed: int, classes: int = 100, dim: int = 128):
 
 
 def run(mode: str, num: int, batch_size: int, passes: int, seed: int,
-        refresh_every: int) -> dict:
-    z, y = mixture(num, seed)
+        refresh_every: int, classes: int) -> dict:
+    z, y = mixture(num, seed, classes)
     noise = torch.randn(num, z.size(1),
                         generator=torch.Generator().manual_seed(seed + 1000))
     if mode == "uniform":
@@ -77,18 +78,21 @@ def main() -> None:
     p.add_argument("--refresh-every", type=int, default=100)
     p.add_argument("--passes", type=int, default=4)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--classes", type=int, default=20)
     args = p.parse_args()
     rows = []
     for seed in args.seeds:
         for mode in ("uniform", "full", "rolling"):
             row = run(mode, args.num, args.batch_size, args.passes, seed,
-                      args.refresh_every)
+                      args.refresh_every, args.classes)
             row.update(batch_size=args.batch_size, passes=args.passes,
-                       refresh_every=args.refresh_every)
+                       refresh_every=args.refresh_every,
+                       classes=args.classes)
             print(json.dumps(row))
             rows.append(row)
     command = ("python benchmarks/bench_rolling.py --num "
-               f"{args.num} --seeds {' '.join(map(str, args.seeds))}")
+               f"{args.num} --classes {args.classes} --seeds "
+               f"{' '.join(map(str, args.seeds))}")
     replace_rows(OUT, rows, lambda r: r["num"] != args.num,
                  machine=machine(), command=command)
 

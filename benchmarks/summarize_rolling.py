@@ -55,7 +55,8 @@ def mixture_lines(table: dict) -> list:
         "## Labelled mixture (`rolling.json`)", "",
         f"Command: `{table['command']}`  ", f"Machine: {table['machine']}",
         "",
-        "The table moves from noise to a 100-class mixture as batches feed "
+        f"The table moves from noise to a {rows[0].get('classes', 100)}-"
+        "class mixture as batches feed "
         "it back; last of 4 passes, B = 256, M = 1000, K = 100, restart "
         "0.1, refresh every 100 batches; mean over seeds, and rolling - "
         "full paired by seed.", "",

@@ -437,7 +437,10 @@ def knn_candidates(
                           w.reshape(-1, k), c.reshape(-1, k))
     if world_size > 1:
         assert gather is not None
-        _scatter_rows(out_w, out_c, order, 0, gather(weight), gather(col))
+        # int32 indices halve what the ranks send, where they fit
+        narrow = num_nodes < 2**31
+        col = gather(col.int() if narrow else col).long()
+        _scatter_rows(out_w, out_c, order, 0, gather(weight), col)
     return out_w, out_c
 
 

@@ -279,7 +279,7 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
         w, c = knn_rows(zn, rows[lo:hi], k)
         if world_size > 1:
             assert self._gather is not None
-            w, c = self._gather(w), self._gather(c)
+            w, c = self._gather(w), self._gather(c.int()).long()
         return w.to(zn.device), c.to(zn.device)
 
     def draw(self, start: Tensor) -> Tensor:
