@@ -28,7 +28,9 @@ class DistributedBatchSampler(Sampler[List[int]]):
     graph and next batches stay identical.  Graph refreshes are sharded:
     each rank computes its share of the refreshed rows and the shares are
     all-gathered, so a refresh costs each rank :obj:`1 / world_size` of
-    one process's.  Rank 0's seed is broadcast to all ranks.  For a given
+    one process's.  Rank 0's seed is broadcast to all ranks.  A batch
+    smaller than the world (the short last batch of a uniform pass) has
+    its instances repeated so that no rank gets an empty shard.  For a given
     seed and the same embeddings the global batches do not depend on the
     number of ranks.
 
@@ -94,6 +96,11 @@ class DistributedBatchSampler(Sampler[List[int]]):
 
     def __iter__(self) -> Iterator[List[int]]:
         for batch in self.sampler:
+            if len(batch) < self.num_replicas:
+                # e.g. the short last batch of a uniform pass: repeat its
+                # instances so that no rank gets an empty shard (as
+                # DistributedSampler pads)
+                batch = (batch * self.num_replicas)[:self.num_replicas]
             yield batch[self.rank::self.num_replicas]
 
     def __len__(self) -> int:

@@ -115,3 +115,17 @@ def test_distributed_batch_sampler_validates():
     # Ranks without a process group would never share their updates.
     with pytest.raises(ValueError, match="init_process_group"):
         DistributedBatchSampler(make(), num_replicas=2, rank=1)
+
+
+def test_short_batches_leave_no_rank_empty():
+    r"""N = 33, B = 8: the last uniform batch holds 1 instance; with 4
+    ranks every shard still gets one (the instance repeated)."""
+    shards = []
+    for rank in range(4):
+        s = DistributedBatchSampler.__new__(DistributedBatchSampler)
+        s.sampler, s.num_replicas, s.rank = UniformBatchSampler(
+            33, 8, seed=0), 4, rank
+        shards.append(list(s))
+    assert all(len(b) >= 1 for ranks in shards for b in ranks)
+    last = [ranks[-1] for ranks in shards]
+    assert len({tuple(b) for b in last}) == 1 and len(last[0]) == 1
