@@ -5,6 +5,7 @@ what was received and what to pass instead.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Sequence
 
@@ -155,3 +156,15 @@ def check_edge_index(edge_index: Tensor, num_nodes: int,
             f"(min {int(edge_index.min())}, max {int(edge_index.max())}); "
             f"set `num_nodes` to cover every node, or drop those edges")
     return edge_index.long()
+
+
+def check_temperature(temperature: float) -> float:
+    r"""A finite positive temperature (a one-element tensor is read as its
+    value), returned as a Python number."""
+    if isinstance(temperature, Tensor) and temperature.numel() == 1:
+        temperature = temperature.item()
+    if isinstance(temperature, bool) or not isinstance(
+            temperature, numbers.Real) or not 0 < temperature < math.inf:
+        raise ValueError(f"`temperature` must be a finite number > 0, got "
+                         f"{temperature!r}")
+    return temperature

@@ -10,12 +10,13 @@ Similarities are cosine.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Callable, Dict
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from pyg_prosampler._validation import check_temperature
 
 
 def _similarities(z1: Tensor, z2: Tensor,
@@ -24,12 +25,7 @@ def _similarities(z1: Tensor, z2: Tensor,
         raise ValueError(
             f"z1 and z2 must both be [B, d] with B >= 2, got "
             f"{tuple(z1.shape)} and {tuple(z2.shape)}")
-    if isinstance(temperature, Tensor) and temperature.numel() == 1:
-        temperature = temperature.item()
-    if isinstance(temperature, bool) or not isinstance(
-            temperature, numbers.Real) or not 0 < temperature < math.inf:
-        raise ValueError(f"`temperature` must be a finite number > 0, got "
-                         f"{temperature!r}")
+    temperature = check_temperature(temperature)
     for name, z in (("z1", z1), ("z2", z2)):
         if not torch.is_floating_point(z):
             raise ValueError(f"`{name}` must be a float tensor, got "

@@ -1,8 +1,6 @@
 r"""Checks the negative samplers share."""
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any, Dict
 
 import torch
@@ -15,15 +13,6 @@ def check_fraction(value: float, name: str,
     if not ok:
         bound = "]" if closed_right else ")"
         raise ValueError(f"`{name}` must lie in [0, 1{bound}, got {value}")
-
-
-def check_temperature(temperature: float) -> None:
-    if isinstance(temperature, Tensor) and temperature.numel() == 1:
-        temperature = temperature.item()
-    if isinstance(temperature, bool) or not isinstance(
-            temperature, numbers.Real) or not 0 < temperature < math.inf:
-        raise ValueError(f"`temperature` must be a finite number > 0, got "
-                         f"{temperature!r}")
 
 
 def check_pair(z1: Tensor, z2: Tensor, index: Tensor,

@@ -5,8 +5,8 @@ from typing import Any, Callable, Dict, Optional
 
 from torch import Tensor, nn
 
+from pyg_prosampler._validation import check_temperature
 from pyg_prosampler.losses import LOSSES
-from pyg_prosampler.negatives._common import check_temperature
 
 
 class InBatchNegatives(nn.Module):

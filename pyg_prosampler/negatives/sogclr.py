@@ -8,11 +8,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from pyg_prosampler._validation import check_temperature
 from pyg_prosampler.negatives._common import (
     check_fraction,
     check_pair,
     check_state_size,
-    check_temperature,
 )
 
 

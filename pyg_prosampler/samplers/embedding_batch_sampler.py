@@ -124,8 +124,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self.embeddings: Optional[Tensor] = None
         self.seen = torch.zeros(self.num_instances, dtype=torch.bool)
         self._changed = torch.zeros(self.num_instances, dtype=torch.bool)
-        self._num_updates = 0
-        self._static = False
+        self._num_updates = 0  # this pass's update calls
         if embeddings is not None:
             self.update(torch.arange(self.num_instances), embeddings)
 
@@ -144,7 +143,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self._new_fraction = 1.0
         self._last_len: Optional[int] = None
         self._scratch: Optional[Tensor] = None
-        self._num_updates = 0  # this pass's update calls
+        self._num_updates = 0  # the constructor's own update does not count
         # A fixed embedding set given up front and never fed is a legitimate
         # use without update calls; anything else that passes without one
         # is probably an evaluation pass.

@@ -256,24 +256,19 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
         r"""Similarities and neighbours of :obj:`rows` (all rows when
         :obj:`None`), split over the ranks under :meth:`shard_refresh`."""
         k, m = self.num_neighbors, self.num_candidates
-        rank, world_size = self._shard
         exact = is_exact(self.num_instances, m)
-        if world_size == 1 and (rows is None or not exact):
-            if rows is None:
-                return proximity_neighbors(zn, k, m, engine=self.engine,
-                                           generator=generator)
-            assert m is not None
-            return knn_candidates(zn, k, m, rows=rows, generator=generator)
+        if rows is None and (exact or self._shard[1] == 1):
+            # a whole graph, built alike on every rank (the exact one only
+            # exists for small N; faiss / torch_cluster are not split)
+            return proximity_neighbors(zn, k, m, engine=self.engine,
+                                       generator=generator)
         if not exact:
             assert m is not None
             return knn_candidates(zn, k, m, rows=rows, generator=generator,
                                   shard=self._shard, gather=self._gather)
-        if rows is None and not self._rolling_engine():
-            # faiss / torch_cluster build the whole graph on every rank.
-            return proximity_neighbors(zn, k, m, engine=self.engine,
-                                       generator=generator)
-        if rows is None:
-            rows = torch.arange(self.num_instances, device=zn.device)
+        # exact graph, a few rows: each rank scans all N for its share
+        assert rows is not None
+        rank, world_size = self._shard
         lo = rows.numel() * rank // world_size
         hi = rows.numel() * (rank + 1) // world_size
         w, c = knn_rows(zn, rows[lo:hi], k)
