@@ -80,8 +80,15 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--classes", type=int, default=20)
     args = p.parse_args()
+    done = set()
+    if os.path.exists(OUT):
+        with open(OUT) as f:
+            done = {(r["num"], r["seed"]) for r in json.load(f)["rows"]}
     rows = []
     for seed in args.seeds:
+        if (args.num, seed) in done:
+            print(f"N={args.num} seed {seed}: in {OUT}, skipped")
+            continue
         for mode in ("uniform", "full", "rolling"):
             row = run(mode, args.num, args.batch_size, args.passes, seed,
                       args.refresh_every, args.classes)
@@ -93,7 +100,7 @@ def main() -> None:
     command = ("python benchmarks/bench_rolling.py --num "
                f"{args.num} --classes {args.classes} --seeds "
                f"{' '.join(map(str, args.seeds))}")
-    replace_rows(OUT, rows, lambda r: r["num"] != args.num,
+    replace_rows(OUT, rows, lambda r: True,  # rows are only ever added
                  machine=machine(), command=command)
 
 

@@ -1,5 +1,6 @@
 r"""Walk throughput: where the time of an epoch of RWR batches goes, against
-the memory-latency bound of the same random steps.
+the memory-latency bound of the same random steps.  Each run is appended
+(with its time) to the file's rows.
 
 At N = 100k clustered 128-d embeddings (M = 1000, K = 100; graph built
 once), one coverage epoch of batches (B = 256, restart 0.1, the unit of
@@ -115,7 +116,8 @@ def main() -> None:
                          "first_distinct_seconds", "compact_seconds",
                          "closed_seconds", "fill_seconds"))
     print(json.dumps(row, indent=1))
-    replace_rows(OUT, [row], lambda r: False)
+    row["time"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    replace_rows(OUT, [row], lambda r: True)  # earlier runs are kept
 
 
 if __name__ == "__main__":

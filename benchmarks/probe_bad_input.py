@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -412,7 +413,10 @@ def main() -> None:
             continue
         rows += json.loads(out.stdout.strip().splitlines()[-1])
     from pyg_prosampler.results import machine, replace_rows
-    replace_rows(OUT, rows, lambda r: False, machine=machine(),
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    for r in rows:
+        r["time"] = stamp  # earlier runs are kept; the table shows this one
+    replace_rows(OUT, rows, lambda r: True, machine=machine(),
                  command="python benchmarks/probe_bad_input.py")
     write_table(rows, OUT.replace(".json", ".md"))
     for r in rows:
