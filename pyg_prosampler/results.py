@@ -1,11 +1,14 @@
 r"""Result records: a JSON array per file, appended atomically, so that a
-long table can be filled over several runs."""
+long table can be filled over several runs.  A path ending in ``.gz`` is
+read and written gzip-compressed, transparently."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import os.path as osp
 import platform
+import zlib
 from typing import Any, Callable, Dict, List
 
 import torch
@@ -25,9 +28,9 @@ def load_records(path: str) -> List[Dict[str, Any]]:
     if not osp.exists(path):
         return []
     try:
-        with open(path) as f:
-            records = json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        records = _read_json(path)
+    except (json.JSONDecodeError, UnicodeDecodeError, EOFError,
+            gzip.BadGzipFile, zlib.error) as e:
         raise ValueError(
             f"{path!r} is not a readable JSON file of records ({e}); "
             f"repair or move it, or pass another --out") from None
@@ -42,8 +45,7 @@ def write_new_json(path: str, obj: Any) -> None:
     (atomically: a temporary file, then a rename)."""
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=1)
+    _dump_json(tmp, obj, gz=path.endswith(".gz"))
     try:
         os.link(tmp, path)  # fails if the path exists, even in a race
     except FileExistsError:
@@ -91,17 +93,38 @@ def replace_rows(path: str, rows: List[Dict[str, Any]],
     """
     kept = []
     if osp.exists(path):
-        with open(path) as f:
-            kept = [r for r in json.load(f)[key] if keep(r)]
+        kept = [r for r in _read_json(path)[key] if keep(r)]
     _write_json(path, {key: kept + rows, **fields})
+
+
+def _read_json(path: str) -> Any:
+    r"""The JSON value in :obj:`path` (gzip-compressed if it ends in
+    ``.gz``)."""
+    if path.endswith(".gz"):
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            return json.load(f)
+    with open(path) as f:
+        return json.load(f)
+
+
+def _dump_json(tmp: str, obj: Any, gz: bool) -> None:
+    r"""Writes :obj:`obj` to :obj:`tmp` as JSON, gzip-compressed if
+    :obj:`gz` (with no file name or time in the header: the same records
+    give the same bytes)."""
+    if not gz:
+        with open(tmp, "w") as f:
+            json.dump(obj, f, indent=1)
+        return
+    with open(tmp, "wb") as raw, gzip.GzipFile(
+            filename="", mode="wb", fileobj=raw, mtime=0) as f:
+        f.write(json.dumps(obj, indent=1).encode("utf-8"))
 
 
 def _write_json(path: str, obj: Any) -> None:
     r"""Writes :obj:`obj` to a temporary file, then renames it to
     :obj:`path`: an interrupted write loses nothing."""
     tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=1)
+    _dump_json(tmp, obj, gz=path.endswith(".gz"))
     os.replace(tmp, path)
 
 

@@ -1,4 +1,6 @@
+import gzip
 import json
+import random
 
 from pyg_prosampler.results import append_record, load_records, replace_rows
 
@@ -32,3 +34,24 @@ def test_append_record_appends(tmp_path):
     append_record(path, {"seed": 0})
     append_record(path, {"seed": 1})
     assert load_records(path) == [{"seed": 0}, {"seed": 1}]
+
+
+def test_gz_records_round_trip_as_plain_json(tmp_path):
+    rng = random.Random(0)
+    records = [{"seed": s, "accuracy": rng.random(),
+                "epoch_logs": [{"loss": rng.random()} for _ in range(3)]}
+               for s in range(5)]
+    plain, packed = str(tmp_path / "r.json"), str(tmp_path / "r.json.gz")
+    for r in records:
+        append_record(plain, r)
+        append_record(packed, r)
+    assert load_records(packed) == load_records(plain) == records
+    with gzip.open(packed, "rb") as f, open(plain, "rb") as g:
+        assert f.read() == g.read()  # the same JSON text, compressed
+    replace_rows(str(tmp_path / "t.json.gz"), records, lambda r: True)
+    replace_rows(str(tmp_path / "t.json.gz"), [], lambda r: r["seed"] < 2)
+    with gzip.open(tmp_path / "t.json.gz", "rt") as f:
+        assert json.load(f) == {"rows": records[:2]}
+    append_record(packed, records[0])  # appends keep the file compressed
+    assert load_records(packed) == records + records[:1]
+    assert not list(tmp_path.glob("*.tmp"))
