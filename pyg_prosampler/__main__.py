@@ -1,3 +1,3 @@
-from pyg_prosampler.cli import main
+from pyg_prosampler.experiments.cli import main
 
 main()

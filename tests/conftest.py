@@ -5,6 +5,8 @@ import pytest
 import torch
 
 SHARED_TU = osp.join(osp.dirname(__file__), "..", "..", "shared", "data", "TU")
+SHARED_PLANETOID = osp.join(osp.dirname(__file__), "..", "..", "shared",
+                            "data", "Planetoid")
 
 
 def gaussian_mixture(seed: int, num: int = 2000, classes: int = 10,
@@ -23,6 +25,24 @@ def tu_mirror() -> str:
     if not osp.isfile(osp.join(mirror, "MUTAG.zip")):
         pytest.skip(f"no TU mirror with MUTAG.zip at {mirror}")
     return mirror
+
+
+@pytest.fixture(scope="session")
+def planetoid_mirror() -> str:
+    mirror = os.environ.get("PYG_PROSAMPLER_PLANETOID_MIRROR",
+                            SHARED_PLANETOID)
+    if not osp.isfile(osp.join(mirror, "Cora", "raw", "ind.cora.x")):
+        pytest.skip(f"no Planetoid mirror with Cora at {mirror}")
+    return mirror
+
+
+@pytest.fixture(scope="session")
+def cora(planetoid_mirror, tmp_path_factory):
+    r"""Cora (row-normalised features), processed once per session."""
+    from pyg_prosampler.datasets import load_planetoid
+
+    root = str(tmp_path_factory.mktemp("planetoid"))
+    return load_planetoid("Cora", root=root, mirror=planetoid_mirror)[0]
 
 
 @pytest.fixture(autouse=True)

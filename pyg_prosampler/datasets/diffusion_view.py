@@ -12,13 +12,14 @@ from torch_geometric.data import Data
 from tqdm.auto import tqdm
 
 from pyg_prosampler._locking import file_lock
-from pyg_prosampler.diffusion import ppr_diffusion
+from pyg_prosampler.contrastive.diffusion import ppr_diffusion
 
 
 class DiffusionViewDataset(Dataset):
     r"""Wraps a PyG graph data set: item :obj:`i` is :obj:`dataset[i]` with
     :obj:`diff_edge_index` and :obj:`diff_edge_weight`, its
-    :func:`~pyg_prosampler.diffusion.ppr_diffusion` view (batched by PyG
+    :func:`~pyg_prosampler.contrastive.diffusion.ppr_diffusion` view (batched
+    by PyG
     like :obj:`edge_index`).  The views are computed once, with a progress
     bar, and saved to :obj:`cache` (e.g. next to the processed data set);
     later runs load them; runs started side by side compute them once

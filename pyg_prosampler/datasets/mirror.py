@@ -35,14 +35,19 @@ def check_sha256(archive: str, sums_file: str, what: str) -> None:
                 expected = parts[0].lower()
     if expected is None:
         return
-    digest = hashlib.sha256()
-    with open(archive, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    if digest.hexdigest() != expected:
+    if sha256_of(archive) != expected:
         raise ValueError(f"{what} archive {archive!r} does not match its "
                          f"SHA-256 in {sums_file!r}; the file is corrupt, "
                          f"replace it")
+
+
+def sha256_of(path: str) -> str:
+    r"""The SHA-256 hex digest of the file :obj:`path`."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def extract_folder(archive: str, inner: str, dest: str, what: str) -> None:

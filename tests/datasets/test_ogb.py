@@ -7,7 +7,7 @@ import torch
 from torch_geometric.data import Data
 
 from pyg_prosampler.datasets import load_ogb
-from pyg_prosampler.evaluate import linear_probe_rocauc
+from pyg_prosampler.experiments.evaluate import linear_probe_rocauc
 
 SHARED_OGB = osp.join(osp.dirname(__file__), "..", "..", "..", "shared",
                       "data", "OGB")
