@@ -23,9 +23,13 @@ from pyg_prosampler.experiments.grace import (
     linear_probe_accuracy,
     train_grace,
 )
+from pyg_prosampler.experiments.memory import peak_memory, reset_peak_memory
+from pyg_prosampler.experiments.results import (
+    append_record,
+    load_records,
+    machine,
+)
 from pyg_prosampler.loader import ProximityNeighborLoader
-from pyg_prosampler.memory import peak_memory, reset_peak_memory
-from pyg_prosampler.results import append_record, load_records, machine
 from pyg_prosampler.samplers import ProximityBatchSampler, UniformBatchSampler
 
 

@@ -11,8 +11,8 @@ import json
 from collections import defaultdict
 from typing import Dict, List
 
-from pyg_prosampler.evaluate import mean_std, paired_difference
-from pyg_prosampler.results import load_records
+from pyg_prosampler.experiments.evaluate import mean_std, paired_difference
+from pyg_prosampler.experiments.results import load_records
 
 RESULTS = "benchmarks/results"
 GRACE = f"{RESULTS}/node_level_grace.json"

@@ -78,7 +78,7 @@ class ProximityNeighborLoader(NeighborLoader):
         sampler_kwargs: Optional[Dict[str, Any]] = None,
         **kwargs: Any,
     ) -> None:
-        for key in ("shuffle", "sampler", "drop_last"):
+        for key in ("shuffle", "sampler", "drop_last", "input_id"):
             if key in kwargs:
                 raise ValueError(
                     f"ProximityNeighborLoader chooses its own batches: drop "
@@ -102,8 +102,11 @@ class ProximityNeighborLoader(NeighborLoader):
             raise ValueError(
                 f"`batch_sampler` covers {batch_sampler.num_instances} "
                 f"instances but there are {num} input nodes")
+        # input_id: positions in input_nodes (PyG's default for a mask or
+        # an index tensor is the node ids), which index the sampler's table
         super().__init__(data, num_neighbors, input_nodes=input_nodes,
-                         batch_sampler=batch_sampler, **kwargs)
+                         batch_sampler=batch_sampler,
+                         input_id=torch.arange(num), **kwargs)
 
     def update(self, input_id: Tensor, embeddings: Tensor) -> None:
         r"""Sends the seeds' embeddings (:obj:`[batch_size, d]`) back to the

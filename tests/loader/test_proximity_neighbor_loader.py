@@ -2,6 +2,7 @@ import math
 
 import pytest
 import torch
+from torch.utils.data import RandomSampler
 from torch_geometric.data import Data
 from torch_geometric.loader import NeighborLoader
 from torch_geometric.utils import erdos_renyi_graph
@@ -34,8 +35,10 @@ def test_uniform_batches_reproduce_a_shuffled_neighbor_loader():
     for epoch in range(2):
         ours.set_epoch(epoch)
         g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+        # shuffled as shuffle=True does, by a RandomSampler (seeded alike)
         plain = NeighborLoader(data, [5, 5], batch_size=batch_size,
-                               shuffle=True, generator=g)
+                               sampler=RandomSampler(range(data.num_nodes),
+                                                     generator=g))
         torch.manual_seed(epoch)  # the neighbour draws
         mine = list(ours)
         torch.manual_seed(epoch)
@@ -77,7 +80,9 @@ def test_update_feeds_the_seed_embeddings():
     sampler = loader.batch_sampler
     assert bool(sampler.seen.any())
     fed = sampler.seen.nonzero().view(-1)
-    assert torch.equal(sampler.embeddings[fed], data.x[fed])
+    # stored as the sampler prepares them (unit rows for ProSampler)
+    assert torch.allclose(sampler.embeddings[fed],
+                          sampler.prepare(data.x[fed]))
 
 
 def test_input_nodes_subset_and_refusals():
@@ -91,7 +96,9 @@ def test_input_nodes_subset_and_refusals():
     allowed = set(mask.nonzero().view(-1).tolist())
     for batch in loader:
         assert set(batch.n_id[:batch.batch_size].tolist()) <= allowed
-        assert int(batch.input_id.max()) < int(mask.sum())
+        assert int(batch.input_id.max()) < int(mask.sum())  # positions
+        assert torch.equal(batch.n_id[:batch.batch_size],
+                           mask.nonzero().view(-1)[batch.input_id])
     with pytest.raises(ValueError, match="shuffle"):
         ProximityNeighborLoader(data, [2], shuffle=True)
     with pytest.raises(ValueError, match="covers 10 instances"):
