@@ -19,7 +19,7 @@ from torch_geometric.nn import GCNConv
 from torch_geometric.utils import dropout_edge, stochastic_blockmodel_graph
 
 from pyg_prosampler import ProximityBatchSampler, UniformBatchSampler
-from pyg_prosampler.losses import nt_xent
+from pyg_prosampler.contrastive.losses import nt_xent
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--sampler", default="prosampler",
@@ -27,6 +27,7 @@ parser.add_argument("--sampler", default="prosampler",
 parser.add_argument("--blocks", type=int, default=20)
 parser.add_argument("--block-size", type=int, default=100)
 parser.add_argument("--epochs", type=int, default=20)
+parser.add_argument("--batch-size", type=int, default=128)
 parser.add_argument("--seed", type=int, default=0)
 args = parser.parse_args()
 
@@ -57,10 +58,11 @@ def view(x, edge_index):
 
 model = GCN(x.size(1))
 opt = torch.optim.Adam(model.parameters(), lr=0.01)
-sampler = (ProximityBatchSampler(n, 128, num_neighbors=50,
+sampler = (ProximityBatchSampler(n, args.batch_size,
+                                 num_neighbors=min(50, n - 1),
                                  num_candidates=500, seed=args.seed)
            if args.sampler == "prosampler"
-           else UniformBatchSampler(n, 128, seed=args.seed))
+           else UniformBatchSampler(n, args.batch_size, seed=args.seed))
 for epoch in range(args.epochs):
     same = []
     for batch in sampler:

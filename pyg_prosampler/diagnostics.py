@@ -9,6 +9,8 @@ from torch import Tensor
 
 from pyg_prosampler._validation import check_embeddings
 
+__all__ = ["batch_hardness", "pair_mean"]
+
 
 def pair_mean(values: Tensor, index: Tensor) -> Tensor:
     r"""Per batch, the mean of :obj:`values[a] . values[b]` over ordered pairs
@@ -56,18 +58,7 @@ def batch_hardness(
                 f"`labels` must be {num} non-negative class indices, one per "
                 f"embedding row, got {getattr(labels, 'shape', labels)}")
         onehot = F.one_hot(labels.long().view(-1)).float().to(zn.device)
-    if isinstance(batches, Tensor):
-        groups = [batches]
-    else:  # batches of equal size are stacked and done at once
-        by_size: Dict[int, List[Tensor]] = {}
-        for b in batches:
-            by_size.setdefault(len(b), []).append(torch.as_tensor(b))
-        groups = [torch.stack(rows) for rows in by_size.values()]
-    for index in groups:
-        if index.numel() and (index.is_floating_point() or int(index.min()) < 0
-                              or int(index.max()) >= num):
-            raise ValueError(f"`batches` must hold instance indices in "
-                             f"[0, {num}), one row of `embeddings` each")
+    groups = _batches_by_size(batches, num)
     cosine = same = 0.0
     pairs = 0
     for index in groups:
@@ -84,3 +75,23 @@ def batch_hardness(
     if onehot is not None:
         out["same_class"] = same / max(pairs, 1)
     return out
+
+
+def _batches_by_size(batches: Sequence[Sequence[int]] | Tensor,
+                     num: int) -> List[Tensor]:
+    r"""The batches as :obj:`[nb, B]` index tensors, one per batch size
+    (batches of equal size are stacked and done at once), checked to hold
+    indices in :obj:`[0, num)`."""
+    if isinstance(batches, Tensor):
+        groups = [batches]
+    else:
+        by_size: Dict[int, List[Tensor]] = {}
+        for b in batches:
+            by_size.setdefault(len(b), []).append(torch.as_tensor(b))
+        groups = [torch.stack(rows) for rows in by_size.values()]
+    for index in groups:
+        if index.numel() and (index.is_floating_point() or int(index.min()) < 0
+                              or int(index.max()) >= num):
+            raise ValueError(f"`batches` must hold instance indices in "
+                             f"[0, {num}), one row of `embeddings` each")
+    return groups

@@ -8,8 +8,10 @@ import torch
 import torch.distributed as dist
 from torch import Tensor
 
+__all__ = ["all_gather_rows", "all_gather_with_grad"]
 
-def world() -> Tuple[int, int]:
+
+def _world_size_and_rank() -> Tuple[int, int]:
     r"""World size and rank of the default process group, :obj:`(1, 0)`
     without one."""
     if dist.is_available() and dist.is_initialized():
@@ -17,8 +19,8 @@ def world() -> Tuple[int, int]:
     return 1, 0
 
 
-def _gather(tensor: Tensor) -> Tuple[Tensor, List[int]]:
-    num, _ = world()
+def _gather_rows(tensor: Tensor) -> Tuple[Tensor, List[int]]:
+    num, _ = _world_size_and_rank()
     rows = torch.tensor([tensor.size(0)], device=tensor.device)
     sizes = [torch.zeros_like(rows) for _ in range(num)]
     dist.all_gather(sizes, rows)
@@ -34,15 +36,15 @@ def all_gather_rows(tensor: Tensor) -> Tensor:
     r"""Every rank's :obj:`tensor` (any number of rows, same trailing
     shape) concatenated in rank order; the identity without a process
     group.  No gradient."""
-    if world()[0] == 1:
+    if _world_size_and_rank()[0] == 1:
         return tensor
-    return _gather(tensor.detach())[0]
+    return _gather_rows(tensor.detach())[0]
 
 
 class _GatherWithGrad(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, tensor: Tensor) -> Tensor:
-        out, counts = _gather(tensor)
+        out, counts = _gather_rows(tensor)
         ctx.counts = counts
         return out
 
@@ -50,8 +52,9 @@ class _GatherWithGrad(torch.autograd.Function):
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         grad = grad.contiguous()
         dist.all_reduce(grad)  # every rank's loss uses every row
-        start = sum(ctx.counts[: world()[1]])
-        return grad[start: start + ctx.counts[world()[1]]]
+        rank = _world_size_and_rank()[1]
+        start = sum(ctx.counts[:rank])
+        return grad[start: start + ctx.counts[rank]]
 
 
 def all_gather_with_grad(tensor: Tensor) -> Tensor:
@@ -60,6 +63,6 @@ def all_gather_with_grad(tensor: Tensor) -> Tensor:
     and DDP averaging parameter gradients, the update is that of the loss
     of the global batch (the gathered rows' gradients are summed over
     ranks)."""
-    if world()[0] == 1:
+    if _world_size_and_rank()[0] == 1:
         return tensor
     return _GatherWithGrad.apply(tensor)

@@ -1,4 +1,23 @@
-r"""Random walk with restart (RWR) batches on a proximity graph."""
+r"""Random walk with restart (RWR) batches on a proximity graph.
+
+A batch is the first :obj:`B` distinct nodes visited by a walk from its
+start node that, at every step, jumps back to the start with probability
+:obj:`restart_prob` and otherwise moves to a uniformly chosen out-neighbour.
+Equivalently, the visit sequence is a concatenation of independent plain
+walks from the start whose lengths are geometric,
+:math:`P(\ell = k) = (1 - \alpha)^k \alpha`.  That is how it is computed:
+all segments of all starts are drawn in one :func:`torch_cluster.random_walk`
+call per round, cut at their geometric lengths, and the first distinct
+visits are found by one sort per round.  Segment lengths are truncated at
+their :math:`1 - 10^{-3}` quantile (a truncation acts as an early restart).
+:obj:`restart_prob=0` is a plain walk that never returns.
+
+Rows that have not reached :obj:`B` distinct nodes walk further in a next
+round.  A row whose visited nodes have no out-neighbour outside themselves
+(its reachable set is exhausted, e.g. a component smaller than the batch),
+or that is still short after :obj:`max_rounds` rounds, is completed with
+distinct nodes drawn uniformly from the rest of the graph.
+"""
 from __future__ import annotations
 
 import math
@@ -18,6 +37,8 @@ from pyg_prosampler._validation import (
     check_restart_prob,
 )
 
+__all__ = ["random_walk_with_restart"]
+
 # A segment (the steps between two restarts) is cut at the length it exceeds
 # with probability 1e-3; the cut acts as one extra restart.
 _SEGMENT_TAIL = 1e-3
@@ -34,25 +55,11 @@ def random_walk_with_restart(
     return_num_filled: bool = False,
 ) -> Tensor | Tuple[Tensor, Tensor]:
     r"""Samples one batch per start node: the first :obj:`batch_size`
-    distinct nodes visited by a random walk with restart.
-
-    At every step the walk jumps back to its start with probability
-    :obj:`restart_prob`, otherwise it moves to a uniformly chosen
-    out-neighbour.  Equivalently, the visit sequence is a concatenation of
-    independent plain walks from the start whose lengths are geometric,
-    :math:`P(\ell = k) = (1 - \alpha)^k \alpha`.  That is how it is computed:
-    all segments of all starts are drawn in one
-    :func:`torch_cluster.random_walk` call per round, cut at their geometric
-    lengths, and the first distinct visits are found by one sort per round.
-    Segment lengths are truncated at their :math:`1 - 10^{-3}` quantile
-    (a truncation acts as an early restart).  :obj:`restart_prob=0` is a
-    plain walk that never returns.
-
-    Rows that have not reached :obj:`batch_size` distinct nodes walk further
-    in a next round.  A row whose visited nodes have no out-neighbour outside
-    themselves (its reachable set is exhausted, e.g. a component smaller than
-    the batch), or that is still short after :obj:`max_rounds` rounds, is
-    completed with distinct nodes drawn uniformly from the rest of the graph.
+    distinct nodes visited by a random walk with restart, which jumps back
+    to its start with probability :obj:`restart_prob` at every step (see
+    :mod:`pyg_prosampler.random_walk` for how it is computed).  A row that
+    cannot reach :obj:`batch_size` distinct nodes is completed with
+    distinct nodes drawn uniformly.
 
     Args:
         graph (torch_geometric.data.Data): Graph with :obj:`edge_index` and
@@ -90,13 +97,13 @@ def random_walk_with_restart(
     check_restart_prob(restart_prob)
     check_positive_int(max_rounds, "max_rounds")
     edge_index = check_edge_index(graph.edge_index, num_nodes)
-    rowptr, col = to_csr(edge_index, num_nodes)
-    out, filled = rwr_csr(rowptr, col, start.long(), int(batch_size),
-                          float(restart_prob), int(max_rounds), generator)
+    rowptr, col = _to_csr(edge_index, num_nodes)
+    out, filled = _rwr_csr(rowptr, col, start.long(), int(batch_size),
+                           float(restart_prob), int(max_rounds), generator)
     return (out, filled) if return_num_filled else out
 
 
-def to_csr(edge_index: Tensor, num_nodes: int) -> Tuple[Tensor, Tensor]:
+def _to_csr(edge_index: Tensor, num_nodes: int) -> Tuple[Tensor, Tensor]:
     r"""Row pointer and column vector of :obj:`edge_index`, sorted by source
     node (a no-op reorder for graphs from :func:`build_proximity_graph`)."""
     row, col = edge_index
@@ -109,7 +116,7 @@ def to_csr(edge_index: Tensor, num_nodes: int) -> Tuple[Tensor, Tensor]:
     return rowptr, col
 
 
-def rwr_csr(
+def _rwr_csr(
     rowptr: Tensor,
     col: Tensor,
     start: Tensor,
@@ -118,8 +125,9 @@ def rwr_csr(
     max_rounds: int = 8,
     generator: Optional[torch.Generator] = None,
 ) -> Tuple[Tensor, Tensor]:
-    r"""Unchecked core of :func:`random_walk_with_restart` on a CSR graph.
-    Returns the batches :obj:`[n, batch_size]` and the per-row fill count."""
+    r"""Unchecked core of :func:`random_walk_with_restart` on a CSR graph
+    (the samplers call it on their neighbour matrix).  Returns the batches
+    :obj:`[n, batch_size]` and the per-row fill count."""
     num_nodes = rowptr.numel() - 1
     n = start.numel()
     device = start.device
@@ -127,17 +135,36 @@ def rwr_csr(
     num_filled = torch.zeros(n, dtype=torch.long, device=device)
     if n == 0:
         return out, num_filled
+    _walk_rounds(rowptr, col, start, out, restart_prob, max_rounds,
+                 generator)
+    short = (out < 0).any(dim=1).nonzero().view(-1)
+    if short.numel() > 0:
+        filled = _fill_uniform(out[short], num_nodes, generator)
+        num_filled[short] = (out[short] < 0).sum(dim=1)
+        out[short] = filled
+    return out, num_filled
 
-    if restart_prob > 0:
-        seg_len = math.ceil(math.log(_SEGMENT_TAIL)
-                            / math.log1p(-restart_prob))
-        seg_len = max(1, min(seg_len, 4 * batch_size))
-        # Segments per row for 1.5 B expected visits (a segment visits
-        # 1 / alpha nodes on average): most rows reach B distinct at once.
-        num_segments = math.ceil(1.5 * batch_size * restart_prob) + 1
-    else:
-        seg_len, num_segments = 2 * batch_size, 1
 
+def _segment_plan(batch_size: int, restart_prob: float) -> Tuple[int, int]:
+    r"""The longest segment walked and the segments per row of a first
+    round."""
+    if restart_prob == 0:
+        return 2 * batch_size, 1
+    seg_len = math.ceil(math.log(_SEGMENT_TAIL) / math.log1p(-restart_prob))
+    seg_len = max(1, min(seg_len, 4 * batch_size))
+    # Segments per row for 1.5 B expected visits (a segment visits
+    # 1 / alpha nodes on average): most rows reach B distinct at once.
+    return seg_len, math.ceil(1.5 * batch_size * restart_prob) + 1
+
+
+def _walk_rounds(rowptr: Tensor, col: Tensor, start: Tensor, out: Tensor,
+                 restart_prob: float, max_rounds: int,
+                 generator: Optional[torch.Generator]) -> None:
+    r"""Writes into :obj:`out` the first distinct visits of every row,
+    walking rows still short for up to :obj:`max_rounds` rounds with twice
+    the segments each time (:obj:`-1` where a row stays short)."""
+    n, batch_size, device = start.numel(), out.size(1), start.device
+    seg_len, num_segments = _segment_plan(batch_size, restart_prob)
     active = torch.arange(n, device=device)  # rows still short
     # Visit sequences of the active rows (-1 = none); with restarts every
     # segment begins with the start, so it need not be recorded up front.
@@ -166,21 +193,11 @@ def rwr_csr(
         count[active] = new_count
         finished = done | stalled
         out[active[finished]] = first[finished]
-        keep = ~finished
-        active, visits = active[keep], visits[keep]
+        active, visits = active[~finished], visits[~finished]
         if active.numel() == 0:
-            break
+            return
         num_segments *= 2  # rows still short are the hard ones
-    else:
-        first, _ = _first_distinct(visits, batch_size)
-        out[active] = first
-
-    short = (out < 0).any(dim=1).nonzero().view(-1)
-    if short.numel() > 0:
-        filled = _fill_uniform(out[short], num_nodes, generator)
-        num_filled[short] = (out[short] < 0).sum(dim=1)
-        out[short] = filled
-    return out, num_filled
+    out[active] = _first_distinct(visits, batch_size)[0]
 
 
 def _walk_segments(

@@ -18,5 +18,5 @@ python -c "import torch_cluster" 2>/dev/null \
 python -c "import torch_sparse" 2>/dev/null \
   || { pip install -q --no-build-isolation torch-scatter==2.1.2 \
        && pip install -q --no-build-isolation torch-sparse==0.6.18; }
-pip install -q --no-build-isolation -e ".[test,faiss,node]"
+pip install -q --no-build-isolation -e ".[test,faiss,node,docs]"
 python -c "import pyg_prosampler, torch_cluster; print('pyg_prosampler', pyg_prosampler.__version__, 'ready')"

@@ -151,7 +151,7 @@ def test_faiss_completes_short_rows_exactly():
     neighbours: those rows must be completed by the exact fallback, the
     others be k distinct non-self neighbours."""
     pytest.importorskip("faiss")
-    from pyg_prosampler.proximity_graph import knn_faiss
+    from pyg_prosampler._knn import knn_faiss
 
     torch.manual_seed(1)
     z = F.normalize(torch.randn(300, 8), dim=1)
@@ -191,7 +191,7 @@ def test_distinct_rows_are_uniform_subsets():
     (sd below sqrt(4000) = 63), a pair rows * size (size - 1) / (num
     (num - 1)) = 734.7 times (sd below 27.1); 5.5 sd bounds over 50 values
     and 1225 pairs fail by chance with probability below 1e-4."""
-    from pyg_prosampler.proximity_graph import distinct_rows
+    from pyg_prosampler._candidates import distinct_rows
 
     g = torch.Generator().manual_seed(0)
     out = distinct_rows(50, 20_000, 10, generator=g)
@@ -210,7 +210,7 @@ def test_candidates_of_a_few_rows_exclude_self_and_repeats():
     r"""A rolling refresh recomputes a few rows with independent pools; at
     N = 300 and M = 120 a row's own index lies in its pool 40 % of the
     time, and must still never be its own neighbour."""
-    from pyg_prosampler.proximity_graph import knn_candidates
+    from pyg_prosampler._candidates import knn_candidates
 
     g = torch.Generator().manual_seed(0)
     zn = torch.nn.functional.normalize(torch.randn(300, 8, generator=g),

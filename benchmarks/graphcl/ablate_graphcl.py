@@ -25,8 +25,8 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
-from pyg_prosampler.evaluate import mean_std
-from pyg_prosampler.results import load_records
+from pyg_prosampler.experiments.evaluate import mean_std
+from pyg_prosampler.experiments.results import load_records
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import RESULTS, ROOT, hardness_cell, paired_cell, write_section

@@ -31,8 +31,8 @@ from scipy.stats import spearmanr
 from torch import Tensor
 
 from pyg_prosampler import load_tu
-from pyg_prosampler.results import machine
-from pyg_prosampler.training import train_graphcl
+from pyg_prosampler.experiments.graphcl import train_graphcl
+from pyg_prosampler.experiments.results import machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import RESULTS, current, fixed_sampler

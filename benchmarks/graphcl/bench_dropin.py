@@ -27,8 +27,8 @@ from torch_geometric.nn import GINConv, global_add_pool
 from torch_geometric.utils import dropout_edge
 
 from pyg_prosampler import ProximityLoader, load_tu
-from pyg_prosampler.evaluate import svm_accuracy
-from pyg_prosampler.results import machine, replace_rows
+from pyg_prosampler.experiments.evaluate import svm_accuracy
+from pyg_prosampler.experiments.results import machine, replace_rows
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import RESULTS

@@ -1,5 +1,6 @@
 r"""How far does graph size alone go?  The 10-fold SVM protocol of
-``pyg_prosampler.evaluate`` (RBF SVC as GraphCL, linear SVM as MVGRL,
+``pyg_prosampler.experiments.evaluate`` (RBF SVC as GraphCL, linear SVM as
+MVGRL,
 C by inner 5-fold search) applied to one or two numbers per graph: its
 node count, and its node and edge counts.  A learned embedding that does
 not beat this has not shown it learned more than the size.
@@ -23,8 +24,8 @@ import numpy as np
 
 from pyg_prosampler import load_tu
 from pyg_prosampler.datasets import graph_labels
-from pyg_prosampler.evaluate import svm_accuracy
-from pyg_prosampler.results import machine, replace_rows
+from pyg_prosampler.experiments.evaluate import svm_accuracy
+from pyg_prosampler.experiments.results import machine, replace_rows
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import RESULTS

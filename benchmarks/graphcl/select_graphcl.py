@@ -11,7 +11,7 @@ are reused where it holds all five seeds: same command, deterministic).  For
 each seed and each of its 10 outer folds, the configuration with the
 highest inner accuracy on that fold's training split (the chosen C's
 5-fold score) is scored on that fold's test split
-(:func:`pyg_prosampler.evaluate.nested_choice`; ties go to the
+(:func:`pyg_prosampler.experiments.evaluate.nested_choice`; ties go to the
 configuration listed first, the grid being ordered from the mildest
 batches, M = 100 being close to uniform, to the hardest).  The mean over
 folds is that seed's accuracy, which is paired by seed with uniform's
@@ -69,8 +69,8 @@ import sys
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Tuple
 
-from pyg_prosampler.evaluate import mean_std
-from pyg_prosampler.results import load_records
+from pyg_prosampler.experiments.evaluate import mean_std
+from pyg_prosampler.experiments.results import load_records
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import (

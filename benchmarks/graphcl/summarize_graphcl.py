@@ -11,9 +11,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from pyg_prosampler.evaluate import mean_std
-from pyg_prosampler.plots import plot_results
-from pyg_prosampler.results import load_records
+from pyg_prosampler.experiments.evaluate import mean_std
+from pyg_prosampler.experiments.plots import plot_results
+from pyg_prosampler.experiments.results import load_records
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import (

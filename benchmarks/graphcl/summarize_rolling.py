@@ -12,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from pyg_prosampler.evaluate import mean_std, paired_difference
-from pyg_prosampler.results import load_records
+from pyg_prosampler.experiments.evaluate import mean_std, paired_difference
+from pyg_prosampler.experiments.results import load_records
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import RESULTS, current, hardness_cell, paired_cell

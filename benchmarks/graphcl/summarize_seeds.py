@@ -30,7 +30,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from pyg_prosampler.results import load_records, same_config
+from pyg_prosampler.experiments.results import load_records, same_config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import PAIRED_NOTE, PAPER, RESULTS, SETS, SHORT, cell, paired_cell

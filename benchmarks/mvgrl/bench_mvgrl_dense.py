@@ -31,11 +31,11 @@ from pathlib import Path
 import torch
 from torch_geometric.utils import to_dense_adj, to_dense_batch
 
+from pyg_prosampler.contrastive.losses import local_global_jsd
+from pyg_prosampler.contrastive.models import MVGRL
 from pyg_prosampler.datasets import DiffusionViewDataset, load_tu
+from pyg_prosampler.experiments.results import machine
 from pyg_prosampler.loader import ProximityLoader
-from pyg_prosampler.losses import local_global_jsd
-from pyg_prosampler.models import MVGRL
-from pyg_prosampler.results import machine
 from pyg_prosampler.samplers import UniformBatchSampler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

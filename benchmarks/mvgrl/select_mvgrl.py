@@ -27,7 +27,7 @@ is trained with seeds 0-4 into ``mvgrl_nested.json.gz`` (its own file: the
 runs above predate the per-fold scores it needs), and in each seed's
 every outer fold the configuration with the highest inner accuracy on
 that fold's training split is scored on that fold's test split
-(:func:`pyg_prosampler.evaluate.nested_choice`; ties to the grid's
+(:func:`pyg_prosampler.experiments.evaluate.nested_choice`; ties to the grid's
 first, fewer layers then the smaller batch).  Each sampler gets its own
 choices; the samplers are compared paired by seed.  Beyond MUTAG the grid
 is cut, before any run, to the paper's batch size for CPU time (3 layer
@@ -65,8 +65,8 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-from pyg_prosampler.evaluate import mean_std
-from pyg_prosampler.results import load_records
+from pyg_prosampler.experiments.evaluate import mean_std
+from pyg_prosampler.experiments.results import load_records
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import (

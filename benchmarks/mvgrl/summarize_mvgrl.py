@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List
 
-from pyg_prosampler.results import load_records
+from pyg_prosampler.experiments.results import load_records
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import (

@@ -67,7 +67,11 @@ def main() -> None:
     p.add_argument("--separation", type=float, default=0.35)
     p.add_argument("--batch-size", type=int, default=1024)
     p.add_argument("--fanout", type=int, nargs="+", default=[10, 5])
-    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--warmup-epochs", type=int, default=0,
+                   help="uniform passes before ProSampler's; with 0 its "
+                        "first proximity graph is built on the raw "
+                        "features, then refreshed from the fed embeddings")
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--samplers", nargs="+",
                    default=["uniform", "prosampler"])
@@ -97,8 +101,10 @@ def main() -> None:
         sampler = (UniformBatchSampler(args.nodes, args.batch_size,
                                        seed=args.seed)
                    if name == "uniform" else
-                   ProximityBatchSampler(args.nodes, args.batch_size,
-                                         seed=args.seed))
+                   ProximityBatchSampler(
+                       args.nodes, args.batch_size,
+                       warmup_epochs=args.warmup_epochs, seed=args.seed,
+                       embeddings=None if args.warmup_epochs else data.x))
         loader = ProximityNeighborLoader(data, args.fanout,
                                          batch_sampler=sampler)
         from_run = reset_peak_memory()
@@ -122,7 +128,8 @@ def main() -> None:
                 "run" if from_run else "process",
             "epoch_logs": logs, "args": vars(args), "machine": machine(),
             "command": "python benchmarks/node_level/bench_grace_scale.py "
-                       f"--nodes {args.nodes} --epochs {args.epochs}"}
+                       f"--nodes {args.nodes} --epochs {args.epochs} "
+                       f"--warmup-epochs {args.warmup_epochs}"}
         append_record(args.out, record)
         last = logs[-1]
         print(f"{name}: probe {100 * acc:.2f}, epoch "

@@ -17,17 +17,22 @@ MIRROR=${PYG_PROSAMPLER_PLANETOID_MIRROR:-../shared/data/Planetoid}
 OUT=${OUT:-benchmarks/results/node_level_grace.json}
 SEEDS=${SEEDS:-"0 1 2 3 4"}
 declare -A NODES=([Cora]=2708 [CiteSeer]=3327)
+BATCHES=${BATCHES:-"256 1024"}
+STEPS=${STEPS:-200}  # gradient steps of a mini-batch run
 for ds in "${@:-Cora CiteSeer}"; do
   for d in $ds; do
-    $PY -m pyg_prosampler grace --dataset "$d" --planetoid-mirror "$MIRROR" \
-      --sampler full --seeds $SEEDS --out "$OUT" --quiet
-    for b in 256 1024; do
+    [ "${SKIP_FULL:-0}" = 1 ] || $PY -m pyg_prosampler grace --dataset "$d" \
+      --planetoid-mirror "$MIRROR" --sampler full --seeds $SEEDS \
+      --out "$OUT" --quiet
+    for b in $BATCHES; do
       steps=$(( (NODES[$d] + b - 1) / b ))
-      epochs=$(( (200 + steps - 1) / steps ))
-      $PY -m pyg_prosampler grace --dataset "$d" \
-        --planetoid-mirror "$MIRROR" --sampler uniform knn prosampler \
-        --batch-size "$b" --epochs "$epochs" --seeds $SEEDS --out "$OUT" \
-        --quiet
+      epochs=$(( (STEPS + steps - 1) / steps ))
+      for s in $SEEDS; do  # seed by seed: a cut-off run stays paired
+        $PY -m pyg_prosampler grace --dataset "$d" \
+          --planetoid-mirror "$MIRROR" --sampler uniform knn prosampler \
+          --batch-size "$b" --epochs "$epochs" --seeds "$s" --out "$OUT" \
+          --quiet
+      done
     done
   done
 done

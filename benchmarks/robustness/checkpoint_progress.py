@@ -13,8 +13,8 @@ import glob
 import json
 import os.path as osp
 
-from pyg_prosampler.checkpoint import saved_logs
-from pyg_prosampler.results import machine
+from pyg_prosampler.experiments.checkpoint import saved_logs
+from pyg_prosampler.experiments.results import machine
 
 
 def progress(path: str) -> dict:

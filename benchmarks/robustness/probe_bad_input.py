@@ -180,8 +180,8 @@ def graph_cases() -> List[Case]:
 def loss_cases() -> List[Case]:
     import torch
 
-    from pyg_prosampler.losses import dcl, hcl, nt_xent
-    from pyg_prosampler.negatives import EMC2Loss, SogCLRLoss
+    from pyg_prosampler.contrastive.losses import dcl, hcl, nt_xent
+    from pyg_prosampler.contrastive.negatives import EMC2Loss, SogCLRLoss
 
     def finite_grads(loss, t):
         z1 = torch.randn(16, 4, requires_grad=True)
@@ -229,9 +229,9 @@ def file_cases(mirror: str) -> List[Case]:
     import torch
 
     from pyg_prosampler import load_tu
-    from pyg_prosampler.checkpoint import load_checkpoint
-    from pyg_prosampler.cli import main
-    from pyg_prosampler.results import load_records
+    from pyg_prosampler.experiments.checkpoint import load_checkpoint
+    from pyg_prosampler.experiments.cli import main
+    from pyg_prosampler.experiments.results import load_records
 
     tmp = tempfile.mkdtemp()
 
@@ -310,9 +310,9 @@ def training_cases(mirror: str) -> List[Case]:
     import torch
 
     from pyg_prosampler import ProximityLoader, load_tu
-    from pyg_prosampler.cli import check_run_args
+    from pyg_prosampler.experiments.cli import check_run_args
+    from pyg_prosampler.experiments.graphcl import train_graphcl
     from pyg_prosampler.samplers import ProximityBatchSampler
-    from pyg_prosampler.training import train_graphcl
 
     tmp = tempfile.mkdtemp()
     ds = load_tu("MUTAG", os.path.join(tmp, "tu"), mirror)
@@ -416,7 +416,7 @@ def main() -> None:
                          "message": out.stderr[-300:]})
             continue
         rows += json.loads(out.stdout.strip().splitlines()[-1])
-    from pyg_prosampler.results import machine, replace_rows
+    from pyg_prosampler.experiments.results import machine, replace_rows
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     for r in rows:
         r["time"] = stamp  # earlier runs are kept; the table shows this one

@@ -18,7 +18,7 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from pyg_prosampler.results import machine
+from pyg_prosampler.experiments.results import machine
 from pyg_prosampler.samplers import (
     DistributedBatchSampler,
     ProximityBatchSampler,

@@ -26,8 +26,8 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from pyg_prosampler.proximity_graph import knn_candidates
-from pyg_prosampler.results import machine, replace_rows
+from pyg_prosampler._candidates import knn_candidates
+from pyg_prosampler.experiments.results import machine, replace_rows
 from pyg_prosampler.samplers import (
     DistributedBatchSampler,
     ProximityBatchSampler,

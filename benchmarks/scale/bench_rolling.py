@@ -30,7 +30,7 @@ from pyg_prosampler import (
     UniformBatchSampler,
     batch_hardness,
 )
-from pyg_prosampler.results import machine, replace_rows
+from pyg_prosampler.experiments.results import machine, replace_rows
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import RESULTS

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-from pyg_prosampler.results import load_records, machine
+from pyg_prosampler.experiments.results import load_records, machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import BENCH, RESULTS, clustered

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import List
 
-from pyg_prosampler.results import load_records
+from pyg_prosampler.experiments.results import load_records
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import RESULTS, current

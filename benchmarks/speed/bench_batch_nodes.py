@@ -25,7 +25,11 @@ from pathlib import Path
 import torch
 
 from pyg_prosampler import load_tu
-from pyg_prosampler.results import load_records, machine, replace_rows
+from pyg_prosampler.experiments.results import (
+    load_records,
+    machine,
+    replace_rows,
+)
 from pyg_prosampler.samplers import UniformBatchSampler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -6,7 +6,8 @@ the GraphCL step with each.
 For each data set: the mean milliseconds to build one batch of 128 graphs
 (the same uniformly drawn index lists for both paths, which are checked to
 give equal batches), then :obj:`--epochs` epochs of GraphCL
-(:func:`~pyg_prosampler.training.train_graphcl`, uniform batches, one torch
+(:func:`~pyg_prosampler.experiments.graphcl.train_graphcl`, uniform batches,
+one torch
 thread) with each path; a step is the loader's time (sampling and
 collation) plus the training step.  Writes
 ``benchmarks/results/collate.json`` and ``collate.md``.
@@ -27,9 +28,9 @@ import torch
 from torch_geometric.data import Batch
 
 from pyg_prosampler import UniformBatchSampler, load_tu
+from pyg_prosampler.experiments.graphcl import train_graphcl
+from pyg_prosampler.experiments.results import machine, replace_rows
 from pyg_prosampler.loader import StorageCollater
-from pyg_prosampler.results import machine, replace_rows
-from pyg_prosampler.training import train_graphcl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import RESULTS, current

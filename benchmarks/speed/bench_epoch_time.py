@@ -35,7 +35,7 @@ def child(dataset: str, sampler_name: str, epochs: int, mirror: str) -> dict:
 
     from pyg_prosampler import load_tu
     from pyg_prosampler.datasets import graph_labels
-    from pyg_prosampler.training import train_graphcl
+    from pyg_prosampler.experiments.graphcl import train_graphcl
 
     t = time.perf_counter()
     ds = load_tu(dataset, "data/TU", mirror)

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from pyg_prosampler import load_tu
-from pyg_prosampler.memory import peak_rss_bytes, reset_peak_memory
-from pyg_prosampler.results import machine, replace_rows
+from pyg_prosampler.experiments.memory import peak_rss_bytes, reset_peak_memory
+from pyg_prosampler.experiments.results import machine, replace_rows
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import RESULTS

@@ -18,8 +18,8 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from pyg_prosampler.proximity_graph import knn_candidates
-from pyg_prosampler.results import machine
+from pyg_prosampler._candidates import knn_candidates
+from pyg_prosampler.experiments.results import machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import RESULTS

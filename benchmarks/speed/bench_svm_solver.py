@@ -10,7 +10,8 @@ Trains MVGRL (the ``run_mvgrl_tu.sh`` architecture, uniform batches) for a
 few epochs, embeds every graph and fits
 :class:`~sklearn.svm.LinearSVC` (``max_iter=5000``) on 90 % of them with
 ``dual=True`` and ``dual=False``, and
-:class:`~pyg_prosampler.linear_svm.NewtonLinearSVC`; appends the record to
+:class:`~pyg_prosampler.experiments.linear_svm.NewtonLinearSVC`; appends the
+record to
 ``benchmarks/results/svm_solver.json``.
 
     python benchmarks/speed/bench_svm_solver.py --dataset PROTEINS \
@@ -38,10 +39,11 @@ from sklearn.svm import LinearSVC
 from torch_geometric.loader import DataLoader
 
 from pyg_prosampler import UniformBatchSampler
-from pyg_prosampler.cli import load_for
-from pyg_prosampler.linear_svm import NewtonLinearSVC, objective
-from pyg_prosampler.results import load_records, machine
-from pyg_prosampler.training import graph_labels, train_mvgrl
+from pyg_prosampler.datasets import graph_labels
+from pyg_prosampler.experiments.linear_svm import NewtonLinearSVC, objective
+from pyg_prosampler.experiments.mvgrl import train_mvgrl
+from pyg_prosampler.experiments.results import load_records, machine
+from pyg_prosampler.experiments.train_command import load_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import RESULTS

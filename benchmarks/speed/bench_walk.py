@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from pyg_prosampler import ProximityBatchSampler, random_walk
-from pyg_prosampler.results import machine, replace_rows
+from pyg_prosampler.experiments.results import machine, replace_rows
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import RESULTS, clustered

@@ -1,194 +1,314 @@
-r"""GraphCL's four graph augmentations, vectorised over a PyG mini-batch.
+r"""GraphCL's four graph augmentations as PyG transforms, vectorised over
+the graphs of a mini-batch.
 
-Every function takes the flat tensors of a batch (:obj:`x`, :obj:`edge_index`,
-:obj:`batch` vector) and returns new ones; graphs are never looped over in
-Python.  :func:`random_augment` picks one augmentation per graph, as GraphCL's
-``random`` mode, and applies all of them in one pass.
+Each transform takes a :class:`~torch_geometric.data.Batch` (or a single
+:class:`~torch_geometric.data.Data`) and returns an augmented copy; graphs
+are never looped over in Python, and every random choice is drawn from the
+transform's :obj:`generator` (torch's global CPU generator when
+:obj:`None`).  :class:`DropNodes`, :class:`PerturbEdges`,
+:class:`Subgraph` and :class:`MaskAttributes` apply one augmentation to
+every graph; :class:`RandomAugment` picks one per graph, as GraphCL's
+``random`` mode, and applies all of them in one pass.  Every graph keeps
+at least one node.
+
+.. code-block:: python
+
+    augment = RandomAugment(generator=torch.Generator().manual_seed(0))
+    for batch in loader:
+        view = augment(batch)       # a Batch: x, edge_index, batch, ptr
+        _, z1 = model(batch.x, batch.edge_index, batch.batch,
+                      batch.num_graphs)
+        _, z2 = model(view.x, view.edge_index, view.batch, view.num_graphs)
+
+The view's node-level attributes are those of its kept nodes, and its
+graph-level attributes (:obj:`y`, :obj:`idx`, ...) are unchanged.  Its
+edge-level attributes (e.g. :obj:`edge_attr`) are those of its kept edges,
+except after :class:`PerturbEdges` and :class:`RandomAugment`, which may
+add edges that have none: their views carry no edge-level attributes
+besides :obj:`edge_index`.  A view of a :class:`Batch` cannot be split back
+into graphs (:meth:`~torch_geometric.data.Batch.to_data_list`), since a
+graph's added edges are not stored next to its other edges.
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import Optional, Union
 
 import torch
 from torch import Tensor
-from torch_geometric.utils import scatter
+from torch_geometric.data import Batch, Data
+from torch_geometric.transforms import BaseTransform
 
-AUGMENTATIONS = ("drop_nodes", "perturb_edges", "subgraph", "mask_attributes")
+from pyg_prosampler.contrastive._augment_kernel import (
+    AUGMENTATIONS,
+    Augmented,
+    FlatGraphs,
+    Ratios,
+    augment,
+    check_graphs,
+    check_ratio,
+    checked_ratios,
+)
 
+__all__ = ["DropNodes", "PerturbEdges", "Subgraph", "MaskAttributes",
+           "RandomAugment", "AUGMENTATIONS"]
 
-class Graphs(NamedTuple):
-    r"""The flat tensors of a mini-batch of graphs."""
-
-    x: Tensor
-    edge_index: Tensor
-    batch: Tensor
-    num_graphs: int
-
-
-def rank_in_group(group: Tensor, num_groups: int,
-                  generator: Optional[torch.Generator] = None) -> Tensor:
-    r"""A uniformly random rank :obj:`0..size-1` of every element within its
-    group (e.g. nodes within their graph)."""
-    score = torch.rand(group.numel(), generator=generator).to(group.device)
-    order = torch.argsort(group.double() * 2 + score.double())
-    count = torch.bincount(group, minlength=num_groups)
-    first = torch.cumsum(count, 0) - count
-    rank = torch.empty_like(group)
-    rank[order] = torch.arange(group.numel(), device=group.device) \
-        - first[group[order]]
-    return rank
+# The former public name of the flat tensors, for callers of
+# `random_augment` not yet switched to the transforms.
+Graphs = FlatGraphs
 
 
-def _keep_nodes(g: Graphs, keep: Tensor) -> Graphs:
-    r"""Induced subgraph on the nodes where :obj:`keep` is true."""
-    new_id = torch.cumsum(keep.long(), 0) - 1
-    e = g.edge_index
-    ok = keep[e[0]] & keep[e[1]]
-    return Graphs(g.x[keep], new_id[e[:, ok]], g.batch[keep], g.num_graphs)
+class _GraphCLTransform(BaseTransform):
+    r"""Base of the GraphCL augmentations: picks an augmentation per graph
+    (:meth:`_choose`) and applies the vectorised kernel."""
+
+    # Whether the views keep the edge-level attributes of their kept edges
+    # (False when edges may be added).
+    keeps_edge_attrs = True
+
+    def __init__(self, ratios: Ratios,
+                 generator: Optional[torch.Generator]) -> None:
+        if generator is not None and (
+                not isinstance(generator, torch.Generator)
+                or generator.device.type != "cpu"):
+            raise ValueError(f"`generator` must be a CPU torch.Generator or "
+                             f"None, got {generator!r}")
+        self.ratios = ratios
+        self.generator = generator
+
+    def forward(self, data: Union[Data, Batch]) -> Union[Data, Batch]:
+        graphs = _graphs_of(data)
+        check_graphs(graphs)
+        choice = self._choose(graphs)
+        augmented = augment(graphs, choice, self.ratios, self.generator)
+        return _view_of(data, augmented, self.keeps_edge_attrs)
+
+    def _choose(self, graphs: FlatGraphs) -> Tensor:
+        r"""The augmentation of every graph, as indices into
+        :obj:`AUGMENTATIONS`."""
+        raise NotImplementedError
+
+
+class _SingleAugmentation(_GraphCLTransform):
+    r"""One augmentation, the same for every graph, of size :obj:`ratio`."""
+
+    index: int  # into AUGMENTATIONS
+
+    def __init__(self, ratio: float, *,
+                 generator: Optional[torch.Generator] = None) -> None:
+        name = AUGMENTATIONS[self.index]
+        check_ratio(ratio, "ratio", below_one=name == "drop_nodes")
+        super().__init__(Ratios()._replace(
+            **{Ratios._fields[self.index]: float(ratio)}), generator)
+        self.ratio = float(ratio)
+
+    def _choose(self, graphs: FlatGraphs) -> Tensor:
+        return torch.full((graphs.num_graphs,), self.index, dtype=torch.long,
+                          device=graphs.x.device)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(ratio={self.ratio})"
+
+
+class DropNodes(_SingleAugmentation):
+    r"""Removes :obj:`floor(ratio * n)` uniformly chosen nodes of every
+    graph, and their edges (GraphCL's node dropping).
+
+    Args:
+        ratio (float, optional): Fraction of nodes dropped, in
+            :obj:`[0, 1)`. (default: :obj:`0.1`)
+        generator (torch.Generator, optional): CPU random source.
+            (default: :obj:`None`)
+    """
+
+    index = 0
+
+    def __init__(self, ratio: float = 0.1, *,
+                 generator: Optional[torch.Generator] = None) -> None:
+        super().__init__(ratio, generator=generator)
+
+
+class PerturbEdges(_SingleAugmentation):
+    r"""Removes :obj:`floor(ratio * m)` uniformly chosen (directed) edges of
+    every graph of :obj:`m` edges and at least two nodes, and adds as many
+    uniformly drawn directed node pairs of the same graph, self loops
+    excluded (GraphCL's edge perturbation; the reference code adds them
+    directed too, but allows self loops).
+
+    Args:
+        ratio (float, optional): Fraction of edges perturbed, in
+            :obj:`[0, 1]`. (default: :obj:`0.1`)
+        generator (torch.Generator, optional): CPU random source.
+            (default: :obj:`None`)
+    """
+
+    index = 1
+    keeps_edge_attrs = False
+
+    def __init__(self, ratio: float = 0.1, *,
+                 generator: Optional[torch.Generator] = None) -> None:
+        super().__init__(ratio, generator=generator)
+
+
+class Subgraph(_SingleAugmentation):
+    r"""Keeps the :obj:`ceil(ratio * n)` nodes of every graph closest to a
+    uniformly chosen seed node (breadth-first order, random ties), i.e. a
+    connected subgraph; a component smaller than that is kept whole
+    (GraphCL's subgraph; the reference code means to grow the subgraph by
+    neighbours of neighbours, but a discarded set union keeps it within the
+    seed's neighbours: we grow it as intended).
+
+    Args:
+        ratio (float, optional): Fraction of nodes kept, in :obj:`[0, 1]`.
+            (default: :obj:`0.2`)
+        generator (torch.Generator, optional): CPU random source.
+            (default: :obj:`None`)
+    """
+
+    index = 2
+
+    def __init__(self, ratio: float = 0.2, *,
+                 generator: Optional[torch.Generator] = None) -> None:
+        super().__init__(ratio, generator=generator)
+
+
+class MaskAttributes(_SingleAugmentation):
+    r"""Replaces the features :obj:`x` of :obj:`floor(ratio * n)` uniformly
+    chosen nodes of every graph by the graph's mean feature vector, as
+    GraphCL's reference code (attribute masking).
+
+    Args:
+        ratio (float, optional): Fraction of nodes masked, in
+            :obj:`[0, 1]`. (default: :obj:`0.1`)
+        generator (torch.Generator, optional): CPU random source.
+            (default: :obj:`None`)
+    """
+
+    index = 3
+
+    def __init__(self, ratio: float = 0.1, *,
+                 generator: Optional[torch.Generator] = None) -> None:
+        super().__init__(ratio, generator=generator)
+
+
+class RandomAugment(_GraphCLTransform):
+    r"""Applies one augmentation per graph, chosen uniformly among
+    :class:`DropNodes`, :class:`PerturbEdges`, :class:`Subgraph` and
+    :class:`MaskAttributes` (GraphCL's ``random`` mode), all in one pass.
+
+    .. code-block:: python
+
+        augment = RandomAugment(generator=torch.Generator().manual_seed(0))
+        view = augment(batch)
+
+    Args:
+        drop_ratio (float, optional): :class:`DropNodes`'s ratio, in
+            :obj:`[0, 1)`. (default: :obj:`0.1`)
+        perturb_ratio (float, optional): :class:`PerturbEdges`'s ratio.
+            (default: :obj:`0.1`)
+        subgraph_ratio (float, optional): :class:`Subgraph`'s ratio.
+            (default: :obj:`0.2`)
+        mask_ratio (float, optional): :class:`MaskAttributes`'s ratio.
+            (default: :obj:`0.1`)
+        generator (torch.Generator, optional): CPU random source.
+            (default: :obj:`None`)
+    """
+
+    keeps_edge_attrs = False
+
+    def __init__(self, drop_ratio: float = 0.1, perturb_ratio: float = 0.1,
+                 subgraph_ratio: float = 0.2, mask_ratio: float = 0.1, *,
+                 generator: Optional[torch.Generator] = None) -> None:
+        super().__init__(checked_ratios(drop_ratio, perturb_ratio,
+                                         subgraph_ratio, mask_ratio),
+                         generator)
+
+    def _choose(self, graphs: FlatGraphs) -> Tensor:
+        return torch.randint(len(AUGMENTATIONS), (graphs.num_graphs,),
+                             generator=self.generator).to(graphs.x.device)
+
+    def __repr__(self) -> str:
+        r = self.ratios
+        return (f"{self.__class__.__name__}(drop_ratio={r.drop}, "
+                f"perturb_ratio={r.perturb}, subgraph_ratio={r.subgraph}, "
+                f"mask_ratio={r.mask})")
 
 
 def random_augment(
-    g: Graphs,
+    g: FlatGraphs,
     drop_ratio: float = 0.1,
     perturb_ratio: float = 0.1,
     subgraph_ratio: float = 0.2,
     mask_ratio: float = 0.1,
     choice: Optional[Tensor] = None,
     generator: Optional[torch.Generator] = None,
-) -> Graphs:
-    r"""Applies one augmentation per graph, chosen uniformly (or given by
-    :obj:`choice`, indices into :obj:`AUGMENTATIONS`):
-
-    * ``drop_nodes``: removes :obj:`floor(drop_ratio * n)` random nodes and
-      their edges;
-    * ``perturb_edges``: removes :obj:`floor(perturb_ratio * m)` random
-      (directed) edges and adds as many random directed node pairs of the
-      same graph, self loops excluded (the reference code adds them
-      directed too, but allows self loops);
-    * ``subgraph``: keeps the :obj:`ceil(subgraph_ratio * n)` nodes closest
-      to a random seed node (breadth-first order, random ties), i.e. a
-      connected subgraph; a component smaller than that is kept whole.
-      (The reference code means to grow the subgraph by neighbours of
-      neighbours, but a discarded set union keeps it within the seed's
-      neighbours; we grow it as intended.)
-    * ``mask_attributes``: replaces the features of
-      :obj:`floor(mask_ratio * n)` random nodes by the graph's mean feature
-      vector, as the reference code.
-
-    Every graph keeps at least one node.
-
-    Args:
-        g (Graphs): The batch.
-        choice (torch.Tensor, optional): Augmentation per graph.
-        generator (torch.Generator, optional): CPU random source.
-    """
-    _check_graphs(g)
-    for ratio, name in ((drop_ratio, "drop_ratio"),
-                        (perturb_ratio, "perturb_ratio"),
-                        (subgraph_ratio, "subgraph_ratio"),
-                        (mask_ratio, "mask_ratio")):
-        if isinstance(ratio, bool) or not 0 <= ratio <= 1:
-            raise ValueError(f"`{name}` must lie in [0, 1], got {ratio!r}")
-    device = g.x.device
-    num_nodes = g.batch.numel()
+) -> FlatGraphs:
+    r"""The former functional form of :class:`RandomAugment`, on the flat
+    tensors :obj:`(x, edge_index, batch, num_graphs)` of a batch, kept for
+    callers not yet switched: :obj:`RandomAugment(..., generator=gen)(batch)`
+    gives the same graphs for the same generator state.  :obj:`choice`
+    (indices into :obj:`AUGMENTATIONS`, one per graph) fixes the
+    augmentations instead of drawing them."""
+    check_graphs(g)
+    ratios = checked_ratios(drop_ratio, perturb_ratio, subgraph_ratio,
+                             mask_ratio)
     if choice is None:
         choice = torch.randint(len(AUGMENTATIONS), (g.num_graphs,),
-                               generator=generator).to(device)
-    sizes = torch.bincount(g.batch, minlength=g.num_graphs)
-    node_aug = choice[g.batch]
-    rank = rank_in_group(g.batch, g.num_graphs, generator)
-
-    # Attribute masking: the graph's mean vector on the chosen nodes.
-    x = g.x.clone()
-    masked = (node_aug == 3) & (rank < (sizes.float() * mask_ratio)
-                                .floor().long()[g.batch])
-    if bool(masked.any()):
-        mean = scatter(g.x, g.batch, 0, dim_size=g.num_graphs, reduce="mean")
-        x[masked] = mean[g.batch[masked]]
-
-    # Edge perturbation: drop some directed edges, add as many random ones.
-    e = g.edge_index
-    edge_graph = g.batch[e[0]]
-    edge_aug = choice[edge_graph]
-    num_edges = torch.bincount(edge_graph, minlength=g.num_graphs)
-    num_perturb = (num_edges.float() * perturb_ratio).floor().long()
-    num_perturb = num_perturb * (choice == 1).long() * (sizes > 1).long()
-    erank = rank_in_group(edge_graph, g.num_graphs, generator)
-    keep_edge = ~((edge_aug == 1) & (erank < num_perturb[edge_graph]))
-    add_graph = torch.repeat_interleave(
-        torch.arange(g.num_graphs, device=device), num_perturb)
-    first_node = torch.cumsum(sizes, 0) - sizes
-    n_add = sizes[add_graph]
-    u = (torch.rand(add_graph.numel(), generator=generator).to(device)
-         * n_add).long()
-    v = (torch.rand(add_graph.numel(), generator=generator).to(device)
-         * (n_add - 1)).long()
-    v = v + (v >= u).long()  # a different node of the same graph
-    added = torch.stack([u, v]) + first_node[add_graph]
-    edge_index = torch.cat([e[:, keep_edge], added], dim=1)
-
-    # Node dropping and subgraph: which nodes stay.
-    keep = torch.ones(num_nodes, dtype=torch.bool, device=device)
-    num_drop = (sizes.float() * drop_ratio).floor().long()
-    keep &= ~((node_aug == 0) & (rank < num_drop[g.batch]))
-    sub = node_aug == 2
-    if bool(sub.any()):
-        keep &= ~sub | _bfs_keep(g, rank, sizes, subgraph_ratio, choice == 2)
-    return _keep_nodes(Graphs(x, edge_index, g.batch, g.num_graphs), keep)
+                               generator=generator).to(g.x.device)
+    return augment(g, choice, ratios, generator).graphs
 
 
-def _bfs_keep(g: Graphs, rank: Tensor, sizes: Tensor, ratio: float,
-              chosen: Tensor) -> Tensor:
-    r"""Nodes of the BFS ball around a random seed (the node of rank 0) of
-    each chosen graph, cut to :obj:`ceil(ratio * n)` nodes."""
-    device = g.x.device
-    target = (sizes.float() * ratio).ceil().long().clamp(min=1)
-    inf = torch.iinfo(torch.long).max
-    dist = torch.full_like(g.batch, inf)
-    frontier = (rank == 0) & chosen[g.batch]
-    dist[frontier] = 0
-    src, dst = g.edge_index
-    hop = 0
-    reached = torch.bincount(g.batch[frontier], minlength=g.num_graphs)
-    while bool(frontier.any()):
-        hop += 1
-        # Graphs that already hold enough nodes stop growing.
-        growing = reached < target
-        step = frontier[src] & growing[g.batch[src]]
-        nxt = torch.zeros_like(frontier)
-        nxt[dst[step]] = True
-        nxt &= dist == inf
-        dist[nxt] = hop
-        reached += torch.bincount(g.batch[nxt], minlength=g.num_graphs)
-        frontier = nxt
-    # Order inside a graph by (distance, random rank); keep the first ones.
-    far = torch.full_like(dist, g.batch.numel() + 1)
-    key = torch.where(dist == inf, far, dist) * (sizes.max() + 1) + rank
-    order = torch.argsort(g.batch * (key.max() + 1) + key)
-    first = torch.cumsum(sizes, 0) - sizes
-    pos = torch.empty_like(g.batch)
-    pos[order] = torch.arange(g.batch.numel(), device=device) \
-        - first[g.batch[order]]
-    return (pos < target[g.batch]) & (dist != inf)
+def _graphs_of(data: Union[Data, Batch]) -> FlatGraphs:
+    r"""The flat tensors of a :class:`Batch`, or of a :class:`Data` read as
+    a batch of one graph."""
+    if not isinstance(data, Data):  # Batch subclasses Data; HeteroData not
+        raise TypeError(f"GraphCL's augmentations take a Data or Batch of "
+                        f"homogeneous graphs, got {type(data).__name__}")
+    for key in ("x", "edge_index"):
+        if not isinstance(getattr(data, key, None), Tensor):
+            raise ValueError(f"GraphCL's augmentations need `{key}`; the "
+                             f"graph has {sorted(data.keys())}")
+    if isinstance(data, Batch):
+        return FlatGraphs(data.x, data.edge_index, data.batch, data.num_graphs)
+    batch = torch.zeros(data.x.size(0), dtype=torch.long,
+                        device=data.x.device)
+    return FlatGraphs(data.x, data.edge_index, batch, 1)
 
 
-def _check_graphs(g: Graphs) -> None:
-    r"""Refuses a batch whose flat tensors disagree, before any indexing."""
-    if not isinstance(g.x, Tensor) or g.x.dim() != 2:
-        raise ValueError(f"`x` must be a [num_nodes, F] tensor, got "
-                         f"{getattr(g.x, 'shape', type(g.x).__name__)}")
-    n = g.x.size(0)
-    if not isinstance(g.batch, Tensor) or tuple(g.batch.shape) != (n,) \
-            or g.batch.is_floating_point():
-        raise ValueError(f"`batch` must hold one graph index per node "
-                         f"({n}), got {getattr(g.batch, 'shape', g.batch)}")
-    if n and (int(g.batch.min()) < 0 or int(g.batch.max()) >= g.num_graphs):
-        raise ValueError(f"`batch` values must lie in [0, num_graphs = "
-                         f"{g.num_graphs})")
-    e = g.edge_index
-    if not isinstance(e, Tensor) or e.dim() != 2 or e.size(0) != 2 \
-            or e.is_floating_point():
-        raise ValueError("`edge_index` must be an integer [2, num_edges] "
-                         "tensor")
-    if e.numel() and (int(e.min()) < 0 or int(e.max()) >= n):
-        raise ValueError(f"`edge_index` holds node indices outside [0, {n})")
+def _view_of(data: Union[Data, Batch], augmented: Augmented,
+             keep_edge_attrs: bool) -> Union[Data, Batch]:
+    r"""Writes :obj:`augmented` into :obj:`data` (the transform's shallow
+    copy): node-level attributes of the kept nodes, edge-level ones of the
+    kept edges (or none), graph-level ones unchanged."""
+    g = augmented.graphs
+    kept = augmented.node_kept.nonzero().view(-1)
+    # Classified before any change: the checks compare sizes with the
+    # graph's node and edge counts.
+    own = {"x", "edge_index", "batch", "ptr", "num_nodes"}
+    node_keys = [k for k in data.keys()
+                 if k not in own and data.is_node_attr(k)]
+    edge_keys = [k for k in data.keys() if k not in own
+                 and k not in node_keys and data.is_edge_attr(k)]
+    for key in node_keys:
+        value = data[key]
+        data[key] = value.index_select(data.__cat_dim__(key, value), kept)
+    for key in edge_keys:
+        value = data[key]
+        if keep_edge_attrs:
+            data[key] = value.index_select(data.__cat_dim__(key, value),
+                                           augmented.edge_origin)
+        else:
+            del data[key]
+    data.x, data.edge_index = g.x, g.edge_index
+    if "num_nodes" in data:
+        data.num_nodes = g.x.size(0)
+    if isinstance(data, Batch):
+        data.batch = g.batch
+        if "ptr" in data:
+            count = torch.bincount(g.batch, minlength=g.num_graphs)
+            data.ptr = torch.cat([count.new_zeros(1), count.cumsum(0)])
+        for key in ("_slice_dict", "_inc_dict"):  # they describe the input
+            if hasattr(data, key):
+                delattr(data, key)
+    return data
+
+

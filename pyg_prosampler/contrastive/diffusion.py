@@ -8,6 +8,8 @@ import torch
 from torch import Tensor
 from torch_geometric.utils import add_remaining_self_loops, degree
 
+__all__ = ["ppr_diffusion", "ppr_dense", "retained_mass"]
+
 
 def ppr_diffusion(
     edge_index: Tensor,

@@ -1,22 +1,27 @@
 r"""In-batch contrastive losses between two views: NT-Xent (GraphCL's),
-DCL (debiased) and HCL (hard-negative reweighted).
+DCL (debiased) and HCL (hard-negative reweighted), GRACE's symmetric loss,
+and MVGRL's local-global estimator.
 
-All take :obj:`z1, z2` of shape :obj:`[B, d]`, row :obj:`i` of both being
-two views of instance :obj:`i`; anchors are the rows of :obj:`z1`, the
-positive of anchor :obj:`i` is :obj:`z2[i]` and its :obj:`N = B - 1`
-negatives are :obj:`z2[j], j != i` (GraphCL's one-directional form).
-Similarities are cosine.
+NT-Xent, DCL and HCL take :obj:`z1, z2` of shape :obj:`[B, d]`, row
+:obj:`i` of both being two views of instance :obj:`i`; anchors are the rows
+of :obj:`z1`, the positive of anchor :obj:`i` is :obj:`z2[i]` and its
+:obj:`N = B - 1` negatives are :obj:`z2[j], j != i` (GraphCL's
+one-directional form).  Similarities are cosine.  Their names
+(:obj:`"infonce"`, :obj:`"dcl"`, :obj:`"hcl"`) are in
+:mod:`pyg_prosampler.contrastive.registry`, which also puts them behind
+the negative samplers' interface.
 """
 from __future__ import annotations
 
 import math
-from typing import Callable, Dict
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from pyg_prosampler._validation import check_temperature
+
+__all__ = ["nt_xent", "dcl", "hcl", "grace_loss", "local_global_jsd"]
 
 
 def _similarities(z1: Tensor, z2: Tensor,
@@ -127,10 +132,6 @@ def grace_loss(h1: Tensor, h2: Tensor, temperature: float = 0.5) -> Tensor:
     return 0.5 * (semi(a, b) + semi(b, a)).mean()
 
 
-LOSSES: Dict[str, Callable[..., Tensor]] = {
-    "infonce": nt_xent, "dcl": dcl, "hcl": hcl}
-
-
 def local_global_jsd(nodes: Tensor, graphs: Tensor, batch: Tensor) -> Tensor:
     r"""MVGRL / InfoGraph local-global Jensen-Shannon MI loss: every node is
     scored against every graph of the batch, :math:`s = \langle h_n,
@@ -149,6 +150,15 @@ def local_global_jsd(nodes: Tensor, graphs: Tensor, batch: Tensor) -> Tensor:
     num_graphs = graphs.size(0)
     if num_graphs < 2:
         raise ValueError("local_global_jsd needs at least 2 graphs")
+    if nodes.dim() != 2 or graphs.dim() != 2 \
+            or nodes.size(1) != graphs.size(1):
+        raise ValueError(f"`nodes` [n, d] and `graphs` [B, d] must share d, "
+                         f"got {tuple(nodes.shape)} and "
+                         f"{tuple(graphs.shape)}")
+    if batch.shape != (nodes.size(0),):
+        raise ValueError(f"`batch` must hold the graph of each of the "
+                         f"{nodes.size(0)} nodes, got shape "
+                         f"{tuple(batch.shape)}")
     scores = nodes @ graphs.t()  # [n, B]
     pos = F.one_hot(batch, num_graphs).bool()
     e_pos = -F.softplus(-scores[pos]).mean()

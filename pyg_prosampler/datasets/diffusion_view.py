@@ -14,6 +14,8 @@ from tqdm.auto import tqdm
 from pyg_prosampler._locking import file_lock
 from pyg_prosampler.contrastive.diffusion import ppr_diffusion
 
+__all__ = ["DiffusionViewDataset"]
+
 
 class DiffusionViewDataset(Dataset):
     r"""Wraps a PyG graph data set: item :obj:`i` is :obj:`dataset[i]` with

@@ -13,6 +13,9 @@ import zipfile
 import zlib
 from typing import Any, Callable, List
 
+__all__ = ["mirror_archives", "check_sha256", "sha256_of", "extract_folder",
+           "open_processed"]
+
 
 def mirror_archives(mirror: str) -> List[str]:
     r"""Names (without :obj:`.zip`) of the archives a mirror holds."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import os.path as osp
-from typing import Literal, Optional
+from typing import List, Literal, Optional
 
 import torch
 import torch.nn.functional as F
@@ -18,7 +18,9 @@ from pyg_prosampler.datasets.mirror import (
     open_processed,
 )
 
-MIRROR_ENV = "PYG_PROSAMPLER_OGB_MIRROR"
+__all__ = ["load_ogb", "OneHotAtoms", "OGBFeatures", "OGB_MIRROR_ENV"]
+
+OGB_MIRROR_ENV = "PYG_PROSAMPLER_OGB_MIRROR"
 OGBFeatures = Literal["onehot", "none"]
 
 
@@ -60,8 +62,6 @@ def load_ogb(name: str, root: str = "data/OGB",
             (default: :obj:`"onehot"`)
     """
     from ogb.graphproppred import PygGraphPropPredDataset
-    from torch_geometric.data.data import DataEdgeAttr, DataTensorAttr
-    from torch_geometric.data.storage import GlobalStorage
 
     if not name.startswith("ogbg-"):
         raise ValueError(f"`name` must be an OGB graph-property set such as "
@@ -70,30 +70,45 @@ def load_ogb(name: str, root: str = "data/OGB",
         raise ValueError(f"`features` must be 'onehot' or 'none', got "
                          f"{features!r}")
     folder = name.replace("-", "_")
-    mirror = mirror or os.environ.get(MIRROR_ENV) or None
-    dest = osp.join(root, folder)
-    # Leaving `safe_globals` removes its classes again, so pass only those
-    # not registered yet: PyG registers `Data` itself at import, and removing
-    # it made every later TUDataset load warn and fall back to unsafe pickle.
-    registered = torch.serialization.get_safe_globals()
-    allowed = [cls for cls in (Data, DataEdgeAttr, DataTensorAttr,
-                               GlobalStorage) if cls not in registered]
+    mirror = mirror or os.environ.get(OGB_MIRROR_ENV) or None
     with file_lock(osp.join(root, f"{folder}.lock")):  # as load_tu
-        if mirror is not None and not osp.isdir(osp.join(dest, "raw")):
-            archive = osp.join(mirror, f"{folder}.zip")
-            if not osp.isfile(archive):
-                raise FileNotFoundError(
-                    f"OGB mirror has no archive {archive!r}; it holds "
-                    f"{mirror_archives(mirror) or 'nothing'}. Check the "
-                    f"name or the `mirror` / ${MIRROR_ENV} folder")
-            extract_folder(archive, folder, dest, "OGB")
-        with torch.serialization.safe_globals(allowed):
+        if mirror is not None:
+            _extract_from_mirror(folder, osp.join(root, folder), mirror)
+        with torch.serialization.safe_globals(_unregistered_data_classes()):
             dataset = open_processed(
                 lambda: PygGraphPropPredDataset(name, root),
                 osp.join(root, "_".join(name.split("-")), "processed"))
     if features == "onehot":
         dataset.transform = OneHotAtoms()
     return dataset
+
+
+def _extract_from_mirror(folder: str, dest: str, mirror: str) -> None:
+    r"""Extracts :obj:`mirror/FOLDER.zip` to :obj:`dest` unless its raw
+    files are already there."""
+    if osp.isdir(osp.join(dest, "raw")):
+        return
+    archive = osp.join(mirror, f"{folder}.zip")
+    if not osp.isfile(archive):
+        raise FileNotFoundError(
+            f"OGB mirror has no archive {archive!r}; it holds "
+            f"{mirror_archives(mirror) or 'nothing'}. Check the name or "
+            f"the `mirror` / ${OGB_MIRROR_ENV} folder")
+    extract_folder(archive, folder, dest, "OGB")
+
+
+def _unregistered_data_classes() -> List[type]:
+    r"""PyG's data classes that :func:`torch.load` does not allow yet.
+    Leaving :obj:`safe_globals` removes its classes again, so pass only
+    those not registered yet: PyG registers :class:`Data` itself at import,
+    and removing it made every later TUDataset load warn and fall back to
+    unsafe pickle."""
+    from torch_geometric.data.data import DataEdgeAttr, DataTensorAttr
+    from torch_geometric.data.storage import GlobalStorage
+
+    registered = torch.serialization.get_safe_globals()
+    return [cls for cls in (Data, DataEdgeAttr, DataTensorAttr,
+                            GlobalStorage) if cls not in registered]
 
 
 class OneHotAtoms(T.BaseTransform):

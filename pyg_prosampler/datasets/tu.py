@@ -19,9 +19,12 @@ from pyg_prosampler.datasets.mirror import (
     open_processed,
 )
 
+__all__ = ["load_tu", "OneHotCappedDegree", "graph_labels", "Features",
+           "FEATURES", "TU_MIRROR_ENV"]
+
 Features = Literal["auto", "constant", "degree", "none"]
 FEATURES = ("auto", "constant", "degree", "none")
-MIRROR_ENV = "PYG_PROSAMPLER_TU_MIRROR"
+TU_MIRROR_ENV = "PYG_PROSAMPLER_TU_MIRROR"
 
 
 def load_tu(
@@ -73,25 +76,33 @@ def load_tu(
     if features not in FEATURES:
         raise ValueError(f"`features` must be one of {FEATURES}, got "
                          f"{features!r}")
-    mirror = mirror or os.environ.get(MIRROR_ENV) or None
+    mirror = mirror or os.environ.get(TU_MIRROR_ENV) or None
     # Runs started side by side on a fresh root would otherwise extract
     # over each other (a reader finding no raw files then downloads).
     with file_lock(osp.join(root, f"{name}.lock")):
         if mirror is not None:
-            extract_from_mirror(name, root, mirror)
+            _extract_from_mirror(name, root, mirror)
         dataset = open_processed(lambda: TUDataset(root, name),
                                  osp.join(root, name, "processed"))
-    has_x = dataset.num_node_features > 0
-    if features == "constant" or (features == "auto" and not has_x):
-        dataset.transform = T.Constant(value=1.0, cat=False)
-    elif features == "degree":
-        largest = max_graph_degree(dataset)
-        cap = largest if max_degree is None else min(max_degree, largest)
-        dataset.transform = OneHotCappedDegree(cap)
+    dataset.transform = _feature_transform(dataset, features, max_degree)
     return dataset
 
 
-def extract_from_mirror(name: str, root: str, mirror: str) -> str:
+def _feature_transform(dataset: TUDataset, features: Features,
+                       max_degree: Optional[int]) -> Optional[T.BaseTransform]:
+    r"""The transform that gives :obj:`dataset` the node features of the
+    :obj:`features` policy (:obj:`None`: as stored)."""
+    has_x = dataset.num_node_features > 0
+    if features == "constant" or (features == "auto" and not has_x):
+        return T.Constant(value=1.0, cat=False)
+    if features == "degree":
+        largest = _max_graph_degree(dataset)
+        cap = largest if max_degree is None else min(max_degree, largest)
+        return OneHotCappedDegree(cap)
+    return None
+
+
+def _extract_from_mirror(name: str, root: str, mirror: str) -> str:
     r"""Extracts :obj:`mirror/NAME.zip` into :obj:`root/NAME/raw` (unless the
     raw files are already there) and returns that folder."""
     raw_dir = osp.join(root, name, "raw")
@@ -104,12 +115,12 @@ def extract_from_mirror(name: str, root: str, mirror: str) -> str:
         raise FileNotFoundError(
             f"TU mirror has no archive {archive!r}; the mirror holds "
             f"{mirror_archives(mirror) or 'nothing'}. Check the name (case "
-            f"matters) or the `mirror` / ${MIRROR_ENV} folder")
+            f"matters) or the `mirror` / ${TU_MIRROR_ENV} folder")
     extract_folder(archive, name, raw_dir, "TU")
     return raw_dir
 
 
-def max_graph_degree(dataset: TUDataset) -> int:
+def _max_graph_degree(dataset: TUDataset) -> int:
     r"""The largest node degree over all graphs of a data set (one pass at
     load time)."""
     largest = 0

@@ -17,6 +17,9 @@ from tqdm.auto import tqdm
 
 from pyg_prosampler.experiments.linear_svm import NewtonLinearSVC
 
+__all__ = ["C_GRID", "svm_accuracy", "nested_choice", "linear_probe_rocauc",
+           "mean_std", "paired_difference"]
+
 C_GRID = (0.001, 0.01, 0.1, 1, 10, 100, 1000)
 
 

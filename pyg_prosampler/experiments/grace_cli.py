@@ -7,33 +7,26 @@ import argparse
 import time
 from typing import Any, Dict, List, Optional
 
-from pyg_prosampler.samplers import (
-    EmbeddingBatchSampler,
-    KNNBatchSampler,
-    ProximityBatchSampler,
-    UniformBatchSampler,
-)
+from pyg_prosampler.contrastive.registry import SAMPLERS, make_sampler
+from pyg_prosampler.samplers import EmbeddingBatchSampler
 from pyg_prosampler.samplers.embedding_batch_sampler import COVERAGES
 from pyg_prosampler.samplers.proximity_batch_sampler import REFRESHES
 
 __all__ = ["add_grace_parser", "cmd_grace", "node_sampler"]
 
-GRACE_SAMPLERS = ("full", "uniform", "knn", "prosampler")
+GRACE_SAMPLERS = ("full", *SAMPLERS)
 
 
 def node_sampler(name: str, num: int, args: argparse.Namespace,
                  seed: int) -> EmbeddingBatchSampler:
-    r"""The seed-node sampler named on the command line."""
-    if name == "uniform":
-        return UniformBatchSampler(num, args.batch_size, seed=seed)
-    common = dict(refresh_every=args.refresh_every,
-                  warmup_epochs=args.warmup_epochs, coverage=args.coverage,
-                  seed=seed)
-    if name == "knn":
-        return KNNBatchSampler(num, args.batch_size, **common)
-    return ProximityBatchSampler(
-        num, args.batch_size, num_candidates=args.num_candidates,
-        restart_prob=args.restart_prob, refresh=args.refresh, **common)
+    r"""The seed-node sampler named on the command line (the registry's
+    :func:`~pyg_prosampler.contrastive.registry.make_sampler`)."""
+    return make_sampler(name, num, args.batch_size, seed=seed,
+                        warmup_epochs=args.warmup_epochs,
+                        refresh_every=args.refresh_every,
+                        coverage=args.coverage,
+                        num_candidates=args.num_candidates,
+                        restart_prob=args.restart_prob, refresh=args.refresh)
 
 
 def _key(args: argparse.Namespace, name: str, seed: int,
@@ -102,16 +95,14 @@ def cmd_grace(args: argparse.Namespace) -> List[Dict[str, Any]]:
     :obj:`--out` (configurations already there are skipped); prints the
     accuracy table."""
     from pyg_prosampler.datasets import load_planetoid
-    from pyg_prosampler.experiments.cli import (
-        check_run_args,
-        print_accuracy_table,
-    )
+    from pyg_prosampler.experiments.cli import check_run_args
     from pyg_prosampler.experiments.grace import grace_config
     from pyg_prosampler.experiments.results import (
         append_record,
         load_records,
         same_config,
     )
+    from pyg_prosampler.experiments.run_records import print_accuracy_table
 
     config = grace_config(args.dataset, epochs=args.epochs, lr=args.lr)
     args.epochs = config["epochs"]

@@ -9,6 +9,8 @@ from scipy.linalg import cho_factor, cho_solve
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 
+__all__ = ["NewtonLinearSVC", "objective"]
+
 
 class NewtonLinearSVC(ClassifierMixin, BaseEstimator):
     r"""Linear SVM with the squared hinge loss, solved by the finite Newton

@@ -23,6 +23,8 @@ from typing import Dict, Optional
 
 import torch
 
+__all__ = ["peak_rss_bytes", "peak_memory", "reset_peak_memory"]
+
 _STATUS = "/proc/self/status"
 _CLEAR_REFS = "/proc/self/clear_refs"
 

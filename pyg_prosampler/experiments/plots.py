@@ -9,6 +9,8 @@ from typing import Dict, List, Tuple
 from pyg_prosampler.experiments.evaluate import mean_std
 from pyg_prosampler.experiments.results import load_records, loss_label
 
+__all__ = ["plot_results"]
+
 
 def plot_results(records_path: str, png_path: str) -> str:
     r"""Writes a PNG with, per data set, the mean in-batch cosine and the

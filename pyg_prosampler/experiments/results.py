@@ -15,12 +15,19 @@ import torch
 
 from pyg_prosampler._locking import file_lock
 
-IDENTITY = ("dataset", "method", "sampler", "loss", "seed", "epochs",
-            "batch_size", "lr", "sampler_params", "model_params",
-            "negatives", "negatives_params", "temperature", "feed")
-# Values of identity fields in records written before the field existed.
-DEFAULTS = {"negatives": "inbatch", "negatives_params": {},
-            "temperature": 0.2, "feed": "projection"}
+__all__ = ["IDENTITY_FIELDS", "FIELD_DEFAULTS", "load_records",
+           "write_new_json", "same_config", "loss_label", "append_record",
+           "replace_rows", "machine"]
+
+IDENTITY_FIELDS = ("dataset", "method", "sampler", "loss", "seed",
+                   "epochs", "batch_size", "lr", "sampler_params",
+                   "model_params", "negatives", "negatives_params",
+                   "temperature", "feed")
+r"""The fields that identify a record's configuration and seed."""
+FIELD_DEFAULTS = {"negatives": "inbatch", "negatives_params": {},
+                  "temperature": 0.2, "feed": "projection"}
+r"""Values of identity fields in records written before the field
+existed."""
 
 
 def load_records(path: str) -> List[Dict[str, Any]]:
@@ -57,8 +64,8 @@ def write_new_json(path: str, obj: Any) -> None:
 
 def same_config(a: Dict[str, Any], b: Dict[str, Any]) -> bool:
     r"""Whether two records are the same configuration and seed."""
-    return all(a.get(k, DEFAULTS.get(k)) == b.get(k, DEFAULTS.get(k))
-               for k in IDENTITY)
+    return all(a.get(k, FIELD_DEFAULTS.get(k))
+               == b.get(k, FIELD_DEFAULTS.get(k)) for k in IDENTITY_FIELDS)
 
 
 def loss_label(record: Dict[str, Any]) -> str:

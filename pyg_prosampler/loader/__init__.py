@@ -1,3 +1,6 @@
+r"""Loaders whose batches a batch sampler draws: graphs (with their
+dataset indices, gathered from storage where possible) and seed nodes with
+their sampled neighbourhoods."""
 from pyg_prosampler.loader.proximity_loader import ProximityLoader
 from pyg_prosampler.loader.proximity_neighbor_loader import (
     ProximityNeighborLoader,

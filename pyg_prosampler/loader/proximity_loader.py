@@ -2,7 +2,16 @@ r"""A PyG data loader whose batches are drawn by an embedding batch
 sampler and carry the dataset indices of their graphs."""
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import (
+    Any,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import torch
 import torch.utils.data
@@ -22,6 +31,8 @@ from pyg_prosampler.samplers.proximity_batch_sampler import (
     Refresh,
     RestartProb,
 )
+
+__all__ = ["ProximityLoader"]
 
 
 class _Indexed(torch.utils.data.Dataset):
@@ -164,18 +175,8 @@ class ProximityLoader(torch.utils.data.DataLoader):
         exclude_keys: Optional[List[str]] = None,
         **kwargs: Any,
     ) -> None:
-        for key in ("shuffle", "sampler", "collate_fn"):
-            if key in kwargs:
-                raise ValueError(
-                    f"ProximityLoader chooses its own batches: drop "
-                    f"`{key}`, or pass a configured `batch_sampler`")
-        if not isinstance(index_attr, str) or not index_attr.isidentifier():
-            raise ValueError(f"`index_attr` must be an attribute name, got "
-                             f"{index_attr!r}")
+        _check_loader_args(dataset, index_attr, kwargs)
         num = len(dataset)
-        if num == 0:
-            raise ValueError("the data set is empty; ProximityLoader needs "
-                             "at least one graph")
         if batch_sampler is None:
             batch_sampler = ProximityBatchSampler(
                 num, batch_size, num_neighbors=num_neighbors,
@@ -193,7 +194,7 @@ class ProximityLoader(torch.utils.data.DataLoader):
             raise ValueError(
                 f"`batch_sampler` covers {batch_sampler.num_instances} "
                 f"instances but the dataset has {num}")
-        if _carries(dataset, index_attr):
+        if _carries(dataset, index_attr):  # after the seed is drawn
             raise ValueError(_taken(index_attr))
         storage = None
         if not follow_batch and not exclude_keys and \
@@ -237,6 +238,23 @@ class ProximityLoader(torch.utils.data.DataLoader):
                 yield self.collate_fn(index)
             else:
                 yield self.collate_fn([(i, self._source[i]) for i in index])
+
+
+def _check_loader_args(dataset: Union[Dataset, Sequence[BaseData]],
+                       index_attr: str, kwargs: Dict[str, Any]) -> None:
+    r"""Refuses the arguments of :class:`ProximityLoader` that neither its
+    sampler nor its data set's graphs decide."""
+    for key in ("shuffle", "sampler", "collate_fn"):
+        if key in kwargs:
+            raise ValueError(
+                f"ProximityLoader chooses its own batches: drop `{key}`, or "
+                f"pass a configured `batch_sampler`")
+    if not isinstance(index_attr, str) or not index_attr.isidentifier():
+        raise ValueError(f"`index_attr` must be an attribute name, got "
+                         f"{index_attr!r}")
+    if len(dataset) == 0:
+        raise ValueError("the data set is empty; ProximityLoader needs at "
+                         "least one graph")
 
 
 def _carries(dataset: Union[Dataset, Sequence[BaseData]], name: str) -> bool:

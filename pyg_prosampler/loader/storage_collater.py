@@ -7,6 +7,8 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Batch, Data, Dataset, InMemoryDataset
 
+__all__ = ["StorageCollater"]
+
 
 class StorageCollater:
     r"""Builds the :class:`~torch_geometric.data.Batch` of a list of graph

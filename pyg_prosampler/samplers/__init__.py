@@ -1,3 +1,6 @@
+r"""Batch samplers over embedding tables: ProSampler's random walks on a
+proximity graph, the uniform and kNN ends of its range, a restart
+schedule, and the sharding of any of them over distributed ranks."""
 from pyg_prosampler.samplers.distributed_batch_sampler import (
     DistributedBatchSampler,
 )

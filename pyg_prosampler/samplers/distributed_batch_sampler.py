@@ -8,13 +8,18 @@ from torch import Tensor
 from torch.utils.data import Sampler
 
 from pyg_prosampler._validation import check_embeddings, check_index
-from pyg_prosampler.distributed import all_gather_rows, world
+from pyg_prosampler.distributed import (
+    _world_size_and_rank,
+    all_gather_rows,
+)
 from pyg_prosampler.samplers.embedding_batch_sampler import (
     EmbeddingBatchSampler,
 )
 from pyg_prosampler.samplers.proximity_batch_sampler import (
     ProximityBatchSampler,
 )
+
+__all__ = ["DistributedBatchSampler"]
 
 
 class DistributedBatchSampler(Sampler[List[int]]):
@@ -62,7 +67,7 @@ class DistributedBatchSampler(Sampler[List[int]]):
     def __init__(self, sampler: EmbeddingBatchSampler,
                  num_replicas: Optional[int] = None,
                  rank: Optional[int] = None) -> None:
-        size, me = world()
+        size, me = _world_size_and_rank()
         num_replicas = size if num_replicas is None else num_replicas
         rank = me if rank is None else rank
         if not isinstance(sampler, EmbeddingBatchSampler):

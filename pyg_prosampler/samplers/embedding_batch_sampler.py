@@ -2,8 +2,6 @@ r"""The machinery the batch samplers share: an embedding table fed by the
 training loop, uniform and coverage epochs, seeding and resumable state."""
 from __future__ import annotations
 
-import math
-import time
 import warnings
 from typing import Any, Dict, Iterator, List, Literal, Optional
 
@@ -22,14 +20,21 @@ from pyg_prosampler._validation import (
     check_positive_int,
     check_seed,
     draw_seed,
-    is_int,
 )
+from pyg_prosampler.samplers._coverage import CoverageWalks
+from pyg_prosampler.samplers._sampler_state import (
+    check_state,
+    load_state,
+    save_state,
+)
+
+__all__ = ["EmbeddingBatchSampler", "Coverage", "COVERAGES"]
 
 Coverage = Literal["cycle", "epoch"]
 COVERAGES = ("cycle", "epoch")
 
 
-class EmbeddingBatchSampler(Sampler[List[int]]):
+class EmbeddingBatchSampler(CoverageWalks, Sampler[List[int]]):
     r"""Base class of the batch samplers: yields lists of instance indices
     for :obj:`DataLoader(batch_sampler=...)`.
 
@@ -67,7 +72,8 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
     exactly.)  If a pass of a sampler that needs embeddings had no
     :meth:`update` call, the next pass warns once: the loader looks used
     for evaluation, where it repeats instances; embed a data set in order
-    instead (e.g. :meth:`ProximityLoader.sequential`).  A fixed embedding
+    instead (e.g. :meth:`~pyg_prosampler.loader.ProximityLoader.sequential`).
+    A fixed embedding
     set given up front and never updated does not warn.
 
     Args:
@@ -133,7 +139,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         self.stats: Dict[str, float] = {}
         self.totals: Dict[str, float] = {}
         self._in_epoch = False
-        self._coverage = False
+        self._coverage_pass = False
         self._covered = torch.zeros(self.num_instances, dtype=torch.bool)
         self._num_covered = 0
         self._queue: List[Tensor] = []
@@ -204,7 +210,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         coverage epochs of :obj:`coverage="epoch"`, for which it is the
         count of the last finished one."""
         if self.coverage == "epoch":
-            coverage = self._coverage if self._in_epoch else (
+            coverage = self._coverage_pass if self._in_epoch else (
                 self.uses_coverage() and not self.is_warmup())
             if coverage:
                 return self._last_len or self._pass_len()
@@ -218,7 +224,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
             if batch is None:
                 break
             yield batch.tolist()
-        if self._coverage and self.coverage == "epoch":
+        if self._coverage_pass and self.coverage == "epoch":
             self._last_len = self._num_yielded
         self._in_epoch = False
         self.epoch += 1
@@ -264,33 +270,7 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
     # --------------------------------------------------------------- state
     def state_dict(self) -> Dict[str, Any]:
         r"""Everything needed to resume, mid-epoch included."""
-        return {
-            "type": type(self).__name__,
-            "coverage_mode": self.coverage,
-            "seed": self.seed,
-            "num_instances": self.num_instances,
-            "batch_size": self.batch_size,
-            "epoch": self.epoch,
-            "embeddings": (None if self.embeddings is None
-                           else self.embeddings.clone()),  # a snapshot
-            "seen": self.seen.clone(),
-            "generator": self.generator.get_state(),
-            "in_epoch": self._in_epoch,
-            "coverage": self._coverage,
-            "covered": self._covered.clone(),
-            "queue": [q.clone() for q in self._queue],
-            "num_yielded": self._num_yielded,
-            "since_build": self._since_build,
-            "built": self._built,
-            "new_fraction": self._new_fraction,
-            "last_len": self._last_len,
-            "changed": self._changed.clone(),
-            "num_updates": self._num_updates,
-            "static": self._static,
-            "stats": dict(self.stats),
-            "totals": dict(self.totals),
-            "extra": self.extra_state(),
-        }
+        return save_state(self)
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
         r"""Restores a :meth:`state_dict`; sizes must match this sampler.
@@ -298,92 +278,12 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         not fit (another sampler type or size, missing keys, tensors of the
         wrong shape or range, a foreign generator state) raises
         :class:`ValueError` and leaves this sampler as it was."""
-        self._check_state(state)
+        check_state(self, state)
         self.check_extra_state(state["extra"])
-        self.seed = int(state.get("seed", self.seed))
-        self.epoch = state["epoch"]
-        z = state["embeddings"]
-        self.embeddings = None if z is None else self.prepare(
-            z.float().clone())  # update() writes into it in place
-        self.seen = state["seen"].clone()
-        self.generator.set_state(state["generator"])
-        self._in_epoch = state["in_epoch"]
-        self._coverage = state["coverage"]
-        self._covered = state["covered"].clone().cpu()
-        self._num_covered = int(self._covered.sum())
-        self._queue = [q.clone() for q in state["queue"]]
-        self._num_yielded = state["num_yielded"]
-        self._since_build = state["since_build"]
-        self._built = state["built"]
-        self._new_fraction = state["new_fraction"]
-        self._last_len = state["last_len"]
-        self._changed = state.get("changed", self.seen.clone()).clone()
-        self._num_updates = state.get("num_updates", 1)
-        self._static = state.get("static", False)
-        self.stats = dict(state["stats"])
-        self.totals = dict(state["totals"])
+        load_state(self, state)
         self.load_extra_state(state["extra"])
 
     # ------------------------------------------------------------ internals
-    def _check_state(self, state: Dict[str, Any]) -> None:
-        def bad(what: str) -> ValueError:
-            return ValueError(
-                f"cannot load this state_dict into {type(self).__name__}: "
-                f"{what}; pass the state this sampler's `state_dict()` "
-                f"saved (same type, data set and batch size)")
-
-        if not isinstance(state, dict):
-            raise bad(f"got a {type(state).__name__}, not a dict")
-        saved_type = state.get("type", type(self).__name__)
-        if saved_type != type(self).__name__:
-            raise bad(f"it was saved by a {saved_type}")
-        missing = {"num_instances", "batch_size", "epoch", "embeddings",
-                   "seen", "generator", "in_epoch", "coverage", "covered",
-                   "queue", "num_yielded", "since_build", "built",
-                   "new_fraction", "last_len", "stats", "totals",
-                   "extra"} - set(state)
-        if missing:
-            raise bad(f"keys {sorted(missing)} are missing")
-        for key in ("num_instances", "batch_size"):
-            if state[key] != getattr(self, key):
-                raise bad(f"it was saved with {key}={state[key]}, this "
-                          f"sampler has {key}={getattr(self, key)}")
-        mode = state.get("coverage_mode", "epoch")
-        if mode != self.coverage:
-            raise bad(f"it was saved with coverage={mode!r}, this sampler "
-                      f"has coverage={self.coverage!r}")
-        if "seed" in state and (not is_int(state["seed"])
-                                or int(state["seed"]) < 0):
-            raise bad("`seed` is not a non-negative integer")
-        for key in ("stats", "totals", "extra"):
-            if not isinstance(state[key], dict):
-                raise bad(f"`{key}` is not a dict")
-        n = self.num_instances
-        for key in ("seen", "covered", "changed"):
-            value = state.get(key, self.seen)
-            if not isinstance(value, Tensor) or value.dtype != torch.bool \
-                    or tuple(value.shape) != (n,):
-                raise bad(f"`{key}` is not a bool tensor of shape [{n}]")
-        z = state["embeddings"]
-        if z is not None and (not isinstance(z, Tensor) or z.dim() != 2
-                              or z.size(0) != n
-                              or not torch.is_floating_point(z)
-                              or not bool(torch.isfinite(z).all())):
-            raise bad(f"`embeddings` is not a finite float tensor [{n}, d]")
-        if not isinstance(state["queue"], list) or not all(
-                isinstance(q, Tensor) and q.dim() == 1 and q.numel() > 0
-                and q.dtype == torch.long and int(q.min()) >= 0
-                and int(q.max()) < n for q in state["queue"]):
-            raise bad(f"`queue` is not a list of index vectors in [0, {n})")
-        for key in ("epoch", "num_yielded", "since_build"):
-            if not is_int(state[key]) or int(state[key]) < 0:
-                raise bad(f"`{key}` is not a non-negative integer")
-        try:
-            torch.Generator().set_state(state["generator"])
-        except (RuntimeError, TypeError) as e:
-            raise bad(f"`generator` is not a CPU generator state ({e})") \
-                from None
-
     def _warn_if_unused(self) -> None:
         r"""Warns once if the pass before the one starting had no
         :meth:`update` (checked here rather than when it ends: with
@@ -414,14 +314,14 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
             self._new_fraction = 1.0
         self.stats = {"build_seconds": 0.0, "draw_seconds": 0.0,
                       "num_filled": 0.0, "num_builds": 0.0}
-        self._coverage = self.uses_coverage() and not self.is_warmup()
+        self._coverage_pass = self.uses_coverage() and not self.is_warmup()
         if (self.uses_coverage() and self.epoch >= self.warmup_epochs
-                and not self._coverage):
+                and not self._coverage_pass):
             warnings.warn(
                 f"{int((~self.seen).sum())} of {self.num_instances} instances "
                 f"have no embedding yet, so epoch {self.epoch} is uniform; "
                 f"call `update(batch.idx, z)` for every batch", stacklevel=3)
-        if not self._coverage:
+        if not self._coverage_pass:
             perm = torch.randperm(self.num_instances, generator=self.generator)
             batches = list(perm.split(self.batch_size))
             if self.drop_last and batches[-1].numel() < self.batch_size:
@@ -435,109 +335,9 @@ class EmbeddingBatchSampler(Sampler[List[int]]):
         return n // b if self.drop_last else -(-n // b)
 
     def _next_batch(self) -> Optional[Tensor]:
-        if not self._coverage:
-            if not self._queue:
-                return None
-            self._num_yielded += 1
-            return self._queue.pop(0)
-        if self.coverage == "cycle":
-            if self._num_yielded >= self._pass_len():
-                return None
-            if self._num_covered == self.num_instances:  # a new cycle
-                self._covered.zero_()
-                self._num_covered = 0
-                self._new_fraction = 1.0
-
-        num = self.num_instances
-        target = num // self.batch_size * self.batch_size
-        if self._num_covered >= target:
-            return self._last_batch(self._num_covered)
-        # As in the paper, a batch starts at an instance not yet covered:
-        # batches of the round whose start an earlier one covered are
-        # dropped (they were drawn in parallel, before it was known).
-        # (numpy views of the CPU masks: per-batch bookkeeping without a
-        # torch call each, a fifth of an epoch's time at 100k otherwise)
-        covered = self._covered.numpy()
-        batch = None
-        while batch is None:
-            if not self._queue:
-                self._refill(target - self._num_covered)
-            batch = self._queue.pop(0)
-            index = batch.numpy()
-            if covered[index[0]]:
-                batch = None
-                self.add_stat("num_dropped", 1)
-        self._num_covered += int(index.size - covered[index].sum())
-        covered[index] = True
-        self._since_build += 1
+        if self._coverage_pass:
+            return self._next_walk_batch()
+        if not self._queue:
+            return None
         self._num_yielded += 1
-        return batch
-
-    def _refill(self, remaining: int) -> None:
-        if self._since_build >= self.refresh_every:
-            assert self.embeddings is not None
-            t = time.perf_counter()
-            changed = (self._changed.nonzero().view(-1) if self._built
-                       else None)
-            self._changed.zero_()
-            self.build(self.embeddings, changed)
-            self.add_stat("build_seconds", time.perf_counter() - t)
-            self.add_stat("num_builds", 1)
-            self._since_build = 0
-            self._built = True
-        uncovered = (~self._covered).nonzero().view(-1)
-        expected_new = max(1.0, self.batch_size * self._new_fraction)
-        count = min(math.ceil(remaining / expected_new),
-                    self.refresh_every - self._since_build, uncovered.numel())
-        if self.coverage == "cycle":  # no more walks than the pass needs
-            count = min(count, self._pass_len() - self._num_yielded)
-            pick = sample_distinct(uncovered.numel(), count, self.generator)
-        else:  # the paper-epoch draws, unchanged
-            pick = torch.randperm(uncovered.numel(),
-                                  generator=self.generator)[:count]
-        start = uncovered[pick]
-        t = time.perf_counter()
-        batches = self.draw(start)
-        self.add_stat("draw_seconds", time.perf_counter() - t)
-        batches = batches.cpu()
-        # How many new instances a batch brings, to size the next round:
-        # the distinct uncovered ones, counted with a scratch slot per
-        # instance (whichever duplicate writes last, one position of each
-        # value finds itself there) instead of a sort.
-        flat = batches.view(-1)
-        fresh = flat[~self._covered[flat]]
-        if self._scratch is None:
-            self._scratch = torch.zeros(self.num_instances, dtype=torch.long)
-        position = torch.arange(fresh.numel())
-        self._scratch[fresh] = position
-        new = int((self._scratch[fresh] == position).sum())
-        self._new_fraction = max(0.05, new / (count * self.batch_size))
-        self._queue = list(batches.unbind(0))
-
-    def _last_batch(self, num_covered: int) -> Optional[Tensor]:
-        if num_covered == self.num_instances:
-            return None  # only in "epoch" mode: "cycle" started a new one
-        rest = (~self._covered).nonzero().view(-1)
-        walk = self.draw(rest[:1])[0].cpu()
-        extra = walk[self._covered[walk]][:self.batch_size - rest.numel()]
-        self._covered[rest] = True
-        self._num_covered = self.num_instances
-        self._num_yielded += 1
-        return torch.cat([rest, extra])
-
-
-def sample_distinct(num: int, count: int,
-                    generator: Optional[torch.Generator] = None) -> Tensor:
-    r"""A uniformly random ordered :obj:`count`-subset of :obj:`range(num)`
-    in :obj:`O(count)` when :obj:`count` is small against :obj:`num`: the
-    first distinct values of i.i.d. uniform draws (a permutation of all
-    :obj:`num` otherwise, or if the draws repeat too much)."""
-    if 4 * count < num:
-        draws = torch.randint(num, (count + count // 2 + 8,),
-                              generator=generator)
-        values, inverse = torch.unique(draws, return_inverse=True)
-        first = torch.full((values.numel(),), draws.numel(), dtype=torch.long)
-        first.scatter_reduce_(0, inverse, torch.arange(draws.numel()), "amin")
-        if first.numel() >= count:
-            return draws[first.sort().values[:count]]
-    return torch.randperm(num, generator=generator)[:count]
+        return self._queue.pop(0)

@@ -7,11 +7,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from pyg_prosampler.proximity_graph import knn_matmul
+from pyg_prosampler._knn import knn_matmul
 from pyg_prosampler.samplers.embedding_batch_sampler import (
     Coverage,
     EmbeddingBatchSampler,
 )
+
+__all__ = ["KNNBatchSampler"]
 
 
 class KNNBatchSampler(EmbeddingBatchSampler):

@@ -10,6 +10,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.data import Data
 
+from pyg_prosampler._candidates import knn_candidates
+from pyg_prosampler._knn import is_exact, knn_rows, neighbors_to_data
 from pyg_prosampler._validation import (
     check_choice,
     check_num_instances,
@@ -22,25 +24,24 @@ from pyg_prosampler.proximity_graph import (
     ENGINES,
     FAISS_FROM,
     Engine,
-    is_exact,
-    knn_candidates,
-    knn_rows,
-    neighbors_to_data,
-    proximity_neighbors,
+    _proximity_neighbors,
 )
-from pyg_prosampler.random_walk import rwr_csr
+from pyg_prosampler.random_walk import _rwr_csr
 from pyg_prosampler.samplers.embedding_batch_sampler import (
     Coverage,
     EmbeddingBatchSampler,
 )
 
+__all__ = ["ProximityBatchSampler", "RestartProb", "Refresh", "REFRESHES"]
+
 RestartProb = Union[float, Callable[[int], float]]
 Refresh = Literal["rolling", "full"]
 REFRESHES = ("rolling", "full")
-Gather = Callable[[Tensor], Tensor]
+# An all-gather of rows in rank order (a distributed refresh).
+_RowGather = Callable[[Tensor], Tensor]
 
 
-def default_num_neighbors(num_instances: int,
+def _default_num_neighbors(num_instances: int,
                           num_candidates: Optional[int]) -> int:
     r"""The out-degree :obj:`K` used when none is given:
     :obj:`min(100, N - 1, M)`, the paper's 100 where the data set and the
@@ -145,8 +146,8 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
             num_candidates = int(num_candidates)
         if num_neighbors is None:
             check_num_neighbors(1, num_instances)  # at least 2 instances
-            num_neighbors = default_num_neighbors(num_instances,
-                                                  num_candidates)
+            num_neighbors = _default_num_neighbors(num_instances,
+                                                   num_candidates)
         check_num_neighbors(num_neighbors, num_instances)
         num_neighbors = int(num_neighbors)
         if num_candidates is not None and num_candidates < num_neighbors:
@@ -173,7 +174,7 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
         self._num_refreshes = 0
         self._rowptr: Optional[Tensor] = None
         self._shard: Tuple[int, int] = (0, 1)
-        self._gather: Optional[Gather] = None
+        self._gather: Optional[_RowGather] = None
         super().__init__(num_instances, batch_size,
                          warmup_epochs=warmup_epochs,
                          refresh_every=refresh_every, embeddings=embeddings,
@@ -197,7 +198,7 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
         return float(self.restart_prob)
 
     def shard_refresh(self, rank: int, world_size: int,
-                      gather: Gather) -> None:
+                      gather: _RowGather) -> None:
         r"""Splits every refresh over :obj:`world_size` ranks: each computes
         a contiguous share of the refreshed rows and :obj:`gather` (an
         all-gather of rows in rank order) assembles them, so all ranks hold
@@ -260,8 +261,8 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
         if rows is None and (exact or self._shard[1] == 1):
             # a whole graph, built alike on every rank (the exact one only
             # exists for small N; faiss / torch_cluster are not split)
-            return proximity_neighbors(zn, k, m, engine=self.engine,
-                                       generator=generator)
+            return _proximity_neighbors(zn, k, m, engine=self.engine,
+                                        generator=generator)
         if not exact:
             assert m is not None
             return knn_candidates(zn, k, m, rows=rows, generator=generator,
@@ -285,9 +286,9 @@ class ProximityBatchSampler(EmbeddingBatchSampler):
             self._rowptr = torch.arange(0, (self.num_instances + 1) * k, k,
                                         device=col.device)
         rowptr = self._rowptr
-        out, filled = rwr_csr(rowptr, col, start.to(rowptr.device),
-                              self.batch_size, self.current_restart_prob(),
-                              self.max_rounds, self.generator)
+        out, filled = _rwr_csr(rowptr, col, start.to(rowptr.device),
+                               self.batch_size, self.current_restart_prob(),
+                               self.max_rounds, self.generator)
         self.add_stat("num_filled", float((filled > 0).sum()))
         return out
 

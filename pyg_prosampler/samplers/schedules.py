@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from pyg_prosampler._validation import check_restart_prob
 
+__all__ = ["AnnealedRestartProb"]
+
 
 @dataclass(frozen=True)
 class AnnealedRestartProb:

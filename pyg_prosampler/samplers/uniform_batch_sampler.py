@@ -7,6 +7,8 @@ from pyg_prosampler.samplers.embedding_batch_sampler import (
     EmbeddingBatchSampler,
 )
 
+__all__ = ["UniformBatchSampler"]
+
 
 class UniformBatchSampler(EmbeddingBatchSampler):
     r"""Uniformly shuffled batches (the usual :obj:`shuffle=True`), with the

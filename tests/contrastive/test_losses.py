@@ -120,6 +120,10 @@ def test_local_global_jsd_matches_loop():
     # The implementation drops the constant 2 log 2.
     got = float(local_global_jsd(nodes, graphs, batch))
     assert got - 2 * math.log(2) == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(ValueError, match="share d"):
+        local_global_jsd(nodes, graphs[:, :3], batch)
+    with pytest.raises(ValueError, match="graph of each"):
+        local_global_jsd(nodes, graphs, batch[:5])
 
 
 @pytest.mark.parametrize("temperature", [1e-3, 0.01, 0.2, 10.0])

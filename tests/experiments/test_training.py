@@ -7,8 +7,8 @@ import torch
 from pyg_prosampler import load_tu
 from pyg_prosampler.datasets import graph_labels
 from pyg_prosampler.experiments.cli import main
+from pyg_prosampler.experiments.graphcl import evaluate_graphcl, train_graphcl
 from pyg_prosampler.experiments.results import load_records
-from pyg_prosampler.experiments.training import evaluate_graphcl, train_graphcl
 from pyg_prosampler.samplers import (
     KNNBatchSampler,
     ProximityBatchSampler,
@@ -191,7 +191,7 @@ def test_mvgrl_learns_above_majority_and_caches_views(mutag, tmp_path):
     r"""Same bound as for GraphCL (MUTAG majority 66.5 % + 3 standard
     errors = 76.8 %), with LinearSVC, after 2 epochs of a small MVGRL."""
     from pyg_prosampler.datasets import DiffusionViewDataset
-    from pyg_prosampler.experiments.training import evaluate_mvgrl, train_mvgrl
+    from pyg_prosampler.experiments.mvgrl import evaluate_mvgrl, train_mvgrl
 
     cache = str(tmp_path / "ppr.pt")
     ds = DiffusionViewDataset(mutag, cache, alpha=0.2, topk=8)
@@ -262,7 +262,7 @@ def test_run_stopped_and_resumed_ends_as_an_unbroken_run(mutag, tmp_path,
     augmentation generator, EMC²'s chains: a run stopped after 2 of 4
     epochs and resumed from its checkpoint ends with the same weights and
     logs, to the last bit, as a run never stopped."""
-    from pyg_prosampler.experiments import training
+    from pyg_prosampler.experiments import hooks
     from pyg_prosampler.experiments.checkpoint import load_checkpoint
 
     def run(checkpoint=None, epochs=4, seed=3, lr=0.01, restart=0.1):
@@ -277,7 +277,7 @@ def test_run_stopped_and_resumed_ends_as_an_unbroken_run(mutag, tmp_path,
     ref_model, ref_logs = run()
     path = str(tmp_path / "run.pt")
     with monkeypatch.context() as m:
-        m.setattr(training, "tqdm", _StopAfter(2))
+        m.setattr(hooks, "tqdm", _StopAfter(2))
         with pytest.raises(KeyboardInterrupt):
             run(path)
     saved = load_checkpoint(path)
@@ -331,12 +331,12 @@ def test_resumed_run_continues_the_global_random_stream(mutag, tmp_path,
                                                         monkeypatch):
     r"""A step that draws from the global generator (dropout) gets the same
     draws after a resume as in an unbroken run."""
-    from pyg_prosampler.experiments import training
+    from pyg_prosampler.experiments import hooks
 
     ref = _dropout_run(mutag)
     path = str(tmp_path / "run.pt")
     with monkeypatch.context() as m:
-        m.setattr(training, "tqdm", _StopAfter(1))
+        m.setattr(hooks, "tqdm", _StopAfter(1))
         with pytest.raises(KeyboardInterrupt):
             _dropout_run(mutag, checkpoint=path)
     assert _dropout_run(mutag, checkpoint=path) == ref
@@ -360,7 +360,7 @@ def test_on_epoch_leaves_the_training_unchanged(mutag):
 
 def test_cli_resumes_a_stopped_run_from_its_checkpoint(tu_mirror, tmp_path,
                                                        monkeypatch):
-    from pyg_prosampler.experiments import training
+    from pyg_prosampler.experiments import hooks
 
     folder = tmp_path / "ckpt"
     args = ["graphcl", "--dataset", "MUTAG", "--root", str(tmp_path / "tu"),
@@ -372,7 +372,7 @@ def test_cli_resumes_a_stopped_run_from_its_checkpoint(tu_mirror, tmp_path,
     assert list(folder.iterdir()) == []  # removed with the record written
     out = str(tmp_path / "resumed.json")
     with monkeypatch.context() as m:
-        m.setattr(training, "tqdm", _StopAfter(1))
+        m.setattr(hooks, "tqdm", _StopAfter(1))
         with pytest.raises(KeyboardInterrupt):
             main(args + ["--out", out])
     assert len(list(folder.iterdir())) == 1 and not load_records(out)
@@ -450,7 +450,7 @@ def test_resume_with_numpy_knobs_drawn_seed_and_a_schedule(mutag, tmp_path,
     import numpy as np
 
     from pyg_prosampler import AnnealedRestartProb
-    from pyg_prosampler.experiments import training
+    from pyg_prosampler.experiments import hooks
 
     def run(seed_torch):
         torch.manual_seed(seed_torch)  # the sampler draws its seed here
@@ -463,7 +463,7 @@ def test_resume_with_numpy_knobs_drawn_seed_and_a_schedule(mutag, tmp_path,
                              progress=False)
 
     with monkeypatch.context() as m:
-        m.setattr(training, "tqdm", _StopAfter(1))
+        m.setattr(hooks, "tqdm", _StopAfter(1))
         with pytest.raises(KeyboardInterrupt):
             run(1)
     _, logs = run(2)  # another global seed: the sampler state restores its

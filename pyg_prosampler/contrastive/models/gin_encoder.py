@@ -9,6 +9,8 @@ from torch_geometric.nn import GINConv, global_add_pool
 
 from pyg_prosampler._validation import check_positive_int
 
+__all__ = ["GINEncoder"]
+
 
 class GINEncoder(nn.Module):
     r"""GIN encoder as used by GraphCL on the TU benchmarks: :obj:`num_layers`

@@ -7,6 +7,8 @@ from torch import Tensor, nn
 
 from pyg_prosampler.contrastive.models.gin_encoder import GINEncoder
 
+__all__ = ["GraphCL"]
+
 
 class GraphCL(nn.Module):
     r"""GraphCL's model for unsupervised graph-level learning:

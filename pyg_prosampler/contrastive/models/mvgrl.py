@@ -13,8 +13,10 @@ from torch_geometric.utils import to_torch_csr_tensor
 
 from pyg_prosampler._validation import check_positive_int
 
+__all__ = ["MVGRL"]
 
-def propagation_matrix(edge_index: Tensor, edge_weight: Optional[Tensor],
+
+def _propagation_matrix(edge_index: Tensor, edge_weight: Optional[Tensor],
                        num_nodes: int, normalize: bool) -> Tensor:
     r"""The sparse CSR matrix :obj:`M` with :obj:`M[i, j]` the weight of
     edge :obj:`j -> i` (GCN normalised with self loops when
@@ -51,7 +53,7 @@ class _GCNStack(nn.Module):
     def forward(self, x: Tensor, edge_index: Tensor,
                 edge_weight: Optional[Tensor], batch: Tensor,
                 num_graphs: int) -> Tuple[Tensor, Tensor]:
-        adj_t = propagation_matrix(edge_index, edge_weight, x.size(0),
+        adj_t = _propagation_matrix(edge_index, edge_weight, x.size(0),
                                    self.normalize)
         pooled = []
         for conv, act in zip(self.convs, self.acts):

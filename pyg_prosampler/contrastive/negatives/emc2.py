@@ -2,11 +2,11 @@ r"""EMC²: Metropolis-Hastings negatives for the global contrastive loss."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from pyg_prosampler._validation import check_temperature
 from pyg_prosampler.contrastive.negatives._common import (
@@ -14,10 +14,13 @@ from pyg_prosampler.contrastive.negatives._common import (
     check_pair,
     check_state_size,
 )
+from pyg_prosampler.contrastive.negatives.base import Encode, Negatives
 from pyg_prosampler.contrastive.negatives.sogclr import (
     global_loss,
     update_log_u,
 )
+
+__all__ = ["mh_sweep", "EMC2Loss"]
 
 
 def mh_sweep(state: Tensor, log_cached: Tensor, proposals: Tensor,
@@ -53,7 +56,7 @@ def mh_sweep(state: Tensor, log_cached: Tensor, proposals: Tensor,
     return states, log_cached
 
 
-class EMC2Loss(nn.Module):
+class EMC2Loss(Negatives):
     r"""EMC² (Yau et al.): the global contrastive loss of
     :class:`SogCLRLoss`, its partition gradient
     :math:`\mathbb{E}_{j \sim \pi_i}[\nabla s_{ij}]`,
@@ -118,57 +121,22 @@ class EMC2Loss(nn.Module):
                              torch.full((num_instances,), -math.inf))
 
     def forward(self, z1: Tensor, z2: Tensor, index: Tensor,
-                encode: Optional[Callable[[Tensor], Tensor]] = None
+                encode: Optional[Encode] = None
                 ) -> Tensor:
         r"""Loss of the batch :obj:`z1, z2` :obj:`[B, d]` of instances
         :obj:`index`.  :obj:`encode(indices)` must return the positive-view
         embeddings :obj:`[m, d]` (as :obj:`z2`) of other instances."""
         check_pair(z1, z2, index, self.num_instances)
         a = F.normalize(z1, dim=1)
-        b2 = F.normalize(z2, dim=1)
-        sim = a @ b2.t() / self.temperature
+        sim = a @ F.normalize(z2, dim=1).t() / self.temperature
         b = sim.size(0)
-        pos = sim.diagonal()
         buf = self.state.device
         index_b = index.to(buf)
-
-        # The sweep, in in-batch positions; position b is "the chain's
-        # state before the sweep" when that instance is not in the batch.
         prior = self.state[index_b]
-        where = torch.full((self.num_instances,), -1, dtype=torch.long,
-                           device=buf)
-        where[index_b] = torch.arange(b, device=buf)
-        start = torch.where(prior >= 0, where[prior.clamp(min=0)],
-                            torch.full_like(prior, -1))
-        start = torch.where((prior >= 0) & (start < 0),
-                            torch.full_like(prior, b), start)
-        keys = torch.rand(b, b, generator=self.generator)
-        keys.fill_diagonal_(2.0)  # self last, then cut
-        order = keys.argsort(dim=1)[:, : b - 1].to(buf)
-        log_unif = torch.rand(b, b - 1, generator=self.generator).log()
-        sim_det = sim.detach().to(buf)
-        rows = torch.arange(b, device=buf).view(-1, 1)
-        states, cached = mh_sweep(start, self.log_cached[index_b], order,
-                                  sim_det[rows, order], log_unif.to(buf))
+        states, cached = self._sweep(sim.detach().to(buf), index_b, prior)
         first = min(int(math.floor(self.burn_in * (b - 1))), b - 2)
         kept = states[:, first:].to(sim.device)  # [B, T]
-
-        in_batch = kept < b
-        scores = sim.gather(1, kept.clamp(max=b - 1))
-        weights = in_batch.to(sim)
-        old = ~in_batch.all(1)  # anchors whose prior state is sampled
-        if old.any():
-            need = prior.to(sim.device)[old]
-            if encode is not None:
-                uniq, inverse = need.unique(return_inverse=True)
-                zx = F.normalize(encode(uniq), dim=1)
-                s_old = (a[old] * zx[inverse]).sum(1) / self.temperature
-                scores = scores.clone()
-                scores[old] = torch.where(in_batch[old], scores[old],
-                                          s_old.view(-1, 1))
-                weights = torch.ones_like(weights)
-                self.stats["reencoded"] += float(uniq.numel())
-        weights = weights / weights.sum(1, keepdim=True).clamp(min=1)
+        scores, weights = self._sampled_scores(sim, a, kept, prior, encode)
 
         eye = torch.eye(b, dtype=torch.bool, device=sim.device)
         neg = sim.detach().masked_select(~eye).view(b, b - 1)
@@ -183,7 +151,55 @@ class EMC2Loss(nn.Module):
             self.log_cached[index_b] = cached
             self.log_u[index_b] = log_u
             self.stats["steps"] += 1.0
-        return global_loss(pos, scores, weights, log_u.to(sim))
+        return global_loss(sim.diagonal(), scores, weights, log_u.to(sim))
+
+    def _sweep(self, sim: Tensor, index: Tensor,
+               prior: Tensor) -> Tuple[Tensor, Tensor]:
+        r"""Every anchor's chain swept over the other in-batch instances in
+        a random order (:func:`mh_sweep` on the detached scores
+        :obj:`sim`), in in-batch positions; position :obj:`B` is "the
+        chain's state before the sweep" when that instance is not in the
+        batch.  Returns the states after every step and the final cached
+        scores."""
+        b, buf = sim.size(0), sim.device
+        where = torch.full((self.num_instances,), -1, dtype=torch.long,
+                           device=buf)
+        where[index] = torch.arange(b, device=buf)
+        start = torch.where(prior >= 0, where[prior.clamp(min=0)],
+                            torch.full_like(prior, -1))
+        start = torch.where((prior >= 0) & (start < 0),
+                            torch.full_like(prior, b), start)
+        keys = torch.rand(b, b, generator=self.generator)
+        keys.fill_diagonal_(2.0)  # self last, then cut
+        order = keys.argsort(dim=1)[:, : b - 1].to(buf)
+        log_unif = torch.rand(b, b - 1, generator=self.generator).log()
+        rows = torch.arange(b, device=buf).view(-1, 1)
+        return mh_sweep(start, self.log_cached[index], order,
+                        sim[rows, order], log_unif.to(buf))
+
+    def _sampled_scores(self, sim: Tensor, a: Tensor, kept: Tensor,
+                        prior: Tensor, encode: Optional[Encode]
+                        ) -> Tuple[Tensor, Tensor]:
+        r"""The scores of the kept chain states :obj:`[B, T]` and their
+        weights in the partition gradient: a state outside the batch (an
+        anchor's state from before the sweep) is scored by re-encoding it
+        with :obj:`encode`, else dropped from the estimate."""
+        b = sim.size(0)
+        in_batch = kept < b
+        scores = sim.gather(1, kept.clamp(max=b - 1))
+        weights = in_batch.to(sim)
+        old = ~in_batch.all(1)  # anchors whose prior state is sampled
+        if old.any() and encode is not None:
+            need = prior.to(sim.device)[old]
+            uniq, inverse = need.unique(return_inverse=True)
+            zx = F.normalize(encode(uniq), dim=1)
+            s_old = (a[old] * zx[inverse]).sum(1) / self.temperature
+            scores = scores.clone()
+            scores[old] = torch.where(in_batch[old], scores[old],
+                                      s_old.view(-1, 1))
+            weights = torch.ones_like(weights)
+            self.stats["reencoded"] += float(uniq.numel())
+        return scores, weights / weights.sum(1, keepdim=True).clamp(min=1)
 
     def get_extra_state(self) -> Dict[str, Any]:
         return {"generator": self.generator.get_state(),
@@ -202,8 +218,3 @@ class EMC2Loss(nn.Module):
     def extra_repr(self) -> str:
         return (f"{self.num_instances}, temperature={self.temperature}, "
                 f"gamma={self.gamma}, burn_in={self.burn_in}")
-
-    def params(self) -> Dict[str, Any]:
-        r"""The knobs, for result records."""
-        return {"temperature": self.temperature, "gamma": self.gamma,
-                "burn_in": self.burn_in}

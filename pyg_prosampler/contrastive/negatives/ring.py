@@ -2,20 +2,25 @@ r"""Ring: conditional negatives from a similarity band (CNCE)."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Dict, Optional
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from pyg_prosampler._validation import check_temperature
 from pyg_prosampler.contrastive.negatives._common import (
     check_fraction,
     check_pair,
 )
+from pyg_prosampler.contrastive.negatives.base import Encode, Negatives
 from pyg_prosampler.samplers import EmbeddingBatchSampler
 
+__all__ = ["ANNEALING", "POOLS", "ring_mask", "annealed_outer",
+           "RingNegatives"]
+
 ANNEALING = ("none", "linear", "exp", "step")
+POOLS = ("bank", "batch")
 
 
 def ring_mask(sim: Tensor, valid: Tensor, inner: float,
@@ -86,7 +91,7 @@ def annealed_outer(outer: float, progress: float,
     return 1.0 - (1.0 - outer) * p
 
 
-class RingNegatives(nn.Module):
+class RingNegatives(Negatives):
     r"""Ring (conditional noise-contrastive estimation, Wu et al.): for every
     anchor, the negatives are the candidates whose similarity rank lies
     between the :obj:`inner` and :obj:`outer` fraction of the pool, i.e.
@@ -138,9 +143,8 @@ class RingNegatives(nn.Module):
         if anneal_steps < 1:
             raise ValueError(f"`anneal_steps` must be >= 1, got "
                              f"{anneal_steps}")
-        if pool not in ("bank", "batch"):
-            raise ValueError(f"`pool` must be 'bank' or 'batch', got "
-                             f"{pool!r}")
+        if pool not in POOLS:
+            raise ValueError(f"`pool` must be one of {POOLS}, got {pool!r}")
         check_temperature(temperature)
         self.sampler = sampler
         self.inner = inner
@@ -159,7 +163,7 @@ class RingNegatives(nn.Module):
                               self.anneal)
 
     def forward(self, z1: Tensor, z2: Tensor, index: Tensor,
-                encode: Optional[Callable[[Tensor], Tensor]] = None
+                encode: Optional[Encode] = None
                 ) -> Tensor:
         r"""Mean ring loss of the anchors :obj:`z1` with positives
         :obj:`z2` (:obj:`[B, d]`, rows are instances :obj:`index`).
@@ -201,8 +205,3 @@ class RingNegatives(nn.Module):
     def extra_repr(self) -> str:
         return (f"inner={self.inner}, outer={self.outer}, "
                 f"anneal={self.anneal!r}, pool={self.pool!r}")
-
-    def params(self) -> Dict[str, Any]:
-        r"""The knobs, for result records."""
-        return {"inner": self.inner, "outer": self.outer,
-                "anneal": self.anneal, "pool": self.pool}

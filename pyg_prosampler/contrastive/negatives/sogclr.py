@@ -2,11 +2,11 @@ r"""SogCLR: the global contrastive loss with a moving-average estimator."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from pyg_prosampler._validation import check_temperature
 from pyg_prosampler.contrastive.negatives._common import (
@@ -14,6 +14,9 @@ from pyg_prosampler.contrastive.negatives._common import (
     check_pair,
     check_state_size,
 )
+from pyg_prosampler.contrastive.negatives.base import Encode, Negatives
+
+__all__ = ["update_log_u", "global_loss", "SogCLRLoss"]
 
 
 def update_log_u(log_u: Tensor, log_g: Tensor, gamma: float) -> Tensor:
@@ -33,7 +36,7 @@ def global_loss(pos: Tensor, neg: Tensor, neg_weights: Tensor,
     return (surrogate - surrogate.detach() + value).mean()
 
 
-class SogCLRLoss(nn.Module):
+class SogCLRLoss(Negatives):
     r"""SogCLR (Yuan et al.): the *global* contrastive loss, each anchor
     against every other instance,
     :math:`-s^+_i + \log \frac{1}{N-1}\sum_{j \ne i} e^{s_{ij}}`
@@ -77,7 +80,7 @@ class SogCLRLoss(nn.Module):
                              torch.full((num_instances,), -math.inf))
 
     def forward(self, z1: Tensor, z2: Tensor, index: Tensor,
-                encode: Optional[Callable[[Tensor], Tensor]] = None
+                encode: Optional[Encode] = None
                 ) -> Tensor:
         r"""Loss of the batch :obj:`z1, z2` :obj:`[B, d]` of instances
         :obj:`index`; :obj:`encode` is unused."""
@@ -106,7 +109,3 @@ class SogCLRLoss(nn.Module):
     def extra_repr(self) -> str:
         return (f"{self.num_instances}, temperature={self.temperature}, "
                 f"gamma={self.gamma}")
-
-    def params(self) -> Dict[str, Any]:
-        r"""The knobs, for result records."""
-        return {"temperature": self.temperature, "gamma": self.gamma}
