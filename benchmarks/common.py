@@ -96,7 +96,7 @@ def hardness_cell(records: list) -> str:
 def paired_cell(a: list, b: list) -> str:
     r"""``paired_difference`` of two methods' runs (records), accuracy in
     points, as a table cell."""
-    from pyg_prosampler.evaluate import paired_difference
+    from pyg_prosampler.experiments.evaluate import paired_difference
 
     a, b = ({r["seed"]: 100 * r["accuracy"] for r in runs} for runs in (a, b))
     if not set(a) & set(b):
@@ -110,7 +110,7 @@ def paired_cell(a: list, b: list) -> str:
 
 def cell(values: List[float]) -> str:
     r"""Mean ± std of some accuracies as a table cell (n unless 5)."""
-    from pyg_prosampler.evaluate import mean_std
+    from pyg_prosampler.experiments.evaluate import mean_std
 
     if not values:
         return "–"
@@ -172,7 +172,7 @@ def scores(dataset: str, seeds: List[int],
            records: List[dict] | None = None) -> Dict[tuple, List[float]]:
     r"""Inner accuracy of each (sampler, config) over the selection seeds,
     from :obj:`records` (default: those in ``mvgrl_select.json.gz``)."""
-    from pyg_prosampler.results import load_records
+    from pyg_prosampler.experiments.results import load_records
 
     if records is None:
         records = load_records(MVGRL_SELECT)
@@ -195,7 +195,7 @@ def chosen_configs(dataset: str) -> Dict[str, Config]:
     r"""The choice per sampler among the configurations that
     ``mvgrl_select.json.gz`` holds for :obj:`dataset` with every selection
     seed found there (empty while nothing was run)."""
-    from pyg_prosampler.results import load_records
+    from pyg_prosampler.experiments.results import load_records
 
     records = [r for r in load_records(MVGRL_SELECT)
                if r["dataset"] == dataset]
@@ -222,10 +222,11 @@ def default_knobs(record: dict) -> bool:
 def nested_by_seed(runs: Dict[tuple, Dict[int, dict]], grid: List[tuple],
                    seeds: List[int]) -> Tuple[List[dict], Dict[tuple, int]]:
     r"""Per seed, the accuracy with the configuration of :obj:`grid`
-    chosen per outer fold (:func:`~pyg_prosampler.evaluate.nested_choice`
+    chosen per outer fold
+    (:func:`~pyg_prosampler.experiments.evaluate.nested_choice`
     over :obj:`runs`, ``{config: {seed: record}}``), as record-like
     ``{"seed", "accuracy"}`` dicts, and how often each was chosen."""
-    from pyg_prosampler.evaluate import nested_choice
+    from pyg_prosampler.experiments.evaluate import nested_choice
 
     chosen = {c: 0 for c in grid}
     selected = []
