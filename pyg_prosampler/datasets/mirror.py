@@ -11,10 +11,10 @@ import tempfile
 import warnings
 import zipfile
 import zlib
-from typing import Any, Callable, List
+from typing import Any, Callable, Dict, List, Optional
 
-__all__ = ["mirror_archives", "check_sha256", "sha256_of", "extract_folder",
-           "open_processed"]
+__all__ = ["mirror_archives", "read_sha256sums", "check_sha256",
+           "sha256_of", "extract_folder", "open_processed"]
 
 
 def mirror_archives(mirror: str) -> List[str]:
@@ -24,22 +24,29 @@ def mirror_archives(mirror: str) -> List[str]:
     return sorted(f[:-4] for f in os.listdir(mirror) if f.endswith(".zip"))
 
 
-def check_sha256(archive: str, sums_file: str, what: str) -> None:
-    r"""Checks :obj:`archive` against its line in a :obj:`SHA256SUMS` file
-    (nothing to check when the file or the line is missing)."""
+def read_sha256sums(sums_file: str) -> Dict[str, str]:
+    r"""The :obj:`path -> digest` lines of a :obj:`SHA256SUMS` file, paths
+    relative to its folder (empty when there is no such file)."""
     if not osp.isfile(sums_file):
-        return
-    base = osp.basename(archive)
-    expected = None
+        return {}
+    sums = {}
     with open(sums_file) as f:
         for line in f:
             parts = line.split()
-            if len(parts) == 2 and parts[1].lstrip("*") == base:
-                expected = parts[0].lower()
-    if expected is None:
-        return
-    if sha256_of(archive) != expected:
-        raise ValueError(f"{what} archive {archive!r} does not match its "
+            if len(parts) == 2:
+                sums[osp.normpath(parts[1].lstrip("*"))] = parts[0].lower()
+    return sums
+
+
+def check_sha256(path: str, sums_file: str, what: str,
+                 name: Optional[str] = None) -> None:
+    r"""Checks the file :obj:`path` against its line in a :obj:`SHA256SUMS`
+    file, where it is listed as :obj:`name` (default: its base name);
+    nothing to check when the file or the line is missing."""
+    expected = read_sha256sums(sums_file).get(
+        osp.normpath(name or osp.basename(path)))
+    if expected is not None and sha256_of(path) != expected:
+        raise ValueError(f"{what} file {path!r} does not match its "
                          f"SHA-256 in {sums_file!r}; the file is corrupt, "
                          f"replace it")
 

@@ -6,13 +6,13 @@ import os
 import os.path as osp
 import shutil
 import tempfile
-from typing import Dict, Optional
+from typing import Optional
 
 import torch_geometric.transforms as T
 from torch_geometric.datasets import Planetoid
 
 from pyg_prosampler._locking import file_lock
-from pyg_prosampler.datasets.mirror import open_processed, sha256_of
+from pyg_prosampler.datasets.mirror import check_sha256, open_processed
 
 __all__ = ["load_planetoid", "PLANETOID_MIRROR_ENV"]
 
@@ -86,14 +86,9 @@ def copy_from_mirror(name: str, root: str, mirror: str) -> str:
             f"{name}/raw/; expected PyG's layout MIRROR/{name}/raw/ind."
             f"{name.lower()}.*. Check the `mirror` / "
             f"${PLANETOID_MIRROR_ENV} folder")
-    sums = _read_sums(osp.join(mirror, "SHA256SUMS"))
     for f in files:
-        expected = sums.get(f"{name}/raw/{f}")
-        path = osp.join(source, f)
-        if expected is not None and sha256_of(path) != expected:
-            raise ValueError(f"Planetoid mirror file {path!r} does not match "
-                             f"its SHA-256 in SHA256SUMS; the file is "
-                             f"corrupt, replace it")
+        check_sha256(osp.join(source, f), osp.join(mirror, "SHA256SUMS"),
+                     "Planetoid mirror", name=f"{name}/raw/{f}")
     os.makedirs(osp.join(root, name), exist_ok=True)
     with tempfile.TemporaryDirectory(dir=osp.join(root, name)) as tmp:
         for f in files:
@@ -104,17 +99,3 @@ def copy_from_mirror(name: str, root: str, mirror: str) -> str:
         os.makedirs(tmp)  # for TemporaryDirectory's clean-up
     return raw_dir
 
-
-def _read_sums(path: str) -> Dict[str, str]:
-    r"""The :obj:`path -> digest` lines of a :obj:`SHA256SUMS` file (empty
-    when there is none), paths relative to its folder."""
-    if not osp.isfile(path):
-        return {}
-    sums = {}
-    with open(path) as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) == 2:
-                key = osp.normpath(parts[1].lstrip("*"))
-                sums[key] = parts[0].lower()
-    return sums
