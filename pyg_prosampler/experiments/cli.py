@@ -18,7 +18,7 @@ from pyg_prosampler.datasets.tu import FEATURES
 from pyg_prosampler.samplers.embedding_batch_sampler import COVERAGES
 from pyg_prosampler.samplers.proximity_batch_sampler import REFRESHES
 
-__all__ = ["main", "build_parser", "check_run_args"]
+__all__ = ["main", "build_parser", "check_run_args", "add_output_args"]
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -151,6 +151,18 @@ def _add_negatives_args(p: argparse.ArgumentParser) -> None:
                    help="EMC2: fraction of each sweep discarded")
 
 
+def add_output_args(p: argparse.ArgumentParser, out: str) -> None:
+    r"""The options of a training command's records: :obj:`--out`,
+    :obj:`--plot` and :obj:`--quiet`."""
+    p.add_argument("--out", default=out,
+                   help="JSON records file (appended; existing "
+                        "configuration+seed records are skipped)")
+    p.add_argument("--plot", default=None,
+                   help="write a PNG of hardness per epoch and accuracy "
+                        "per configuration from --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _add_training_args(p: argparse.ArgumentParser, losses: List[str],
                        lr: float, out: str) -> None:
     r"""The options the training commands share."""
@@ -174,13 +186,7 @@ def _add_training_args(p: argparse.ArgumentParser, losses: List[str],
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--features", default="auto", choices=FEATURES)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default=out,
-                   help="JSON records file (appended; existing "
-                        "configuration+seed records are skipped)")
-    p.add_argument("--plot", default=None,
-                   help="write a PNG of hardness per epoch and accuracy "
-                        "per configuration from --out")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_output_args(p, out)
     p.add_argument("--checkpoint-dir", default=None,
                    help="save each run there after every epoch and resume "
                         "it from there when started again (the file is "

@@ -141,6 +141,8 @@ def cmd_grace(args: argparse.Namespace) -> List[Dict[str, Any]]:
 
 def add_grace_parser(sub: Any) -> Optional[argparse.ArgumentParser]:
     r"""Adds the :obj:`grace` command to the sub-parsers :obj:`sub`."""
+    from pyg_prosampler.experiments.cli import add_output_args
+
     p = sub.add_parser("grace", help="GRACE node-level pre-training on a "
                        "Planetoid graph (full-graph or mini-batch with a "
                        "chosen sampler) + GRACE's logistic-regression "
@@ -177,12 +179,6 @@ def add_grace_parser(sub: Any) -> Optional[argparse.ArgumentParser]:
     p.add_argument("--eval-splits", type=int, default=3,
                    help="random 10%%/90%% splits evaluated per seed "
                         "(GRACE's code: 3)")
-    p.add_argument("--out", default="results/grace.json",
-                   help="JSON records file (appended; existing "
-                        "configuration+seed records are skipped)")
-    p.add_argument("--plot", default=None,
-                   help="write a PNG of hardness per epoch and accuracy "
-                        "per configuration from --out")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_output_args(p, "results/grace.json")
     p.set_defaults(func=cmd_grace, device="cpu")
     return p
