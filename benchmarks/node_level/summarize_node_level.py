@@ -8,6 +8,7 @@ run.  Writes benchmarks/results/node_level.json and node_level.md.
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from typing import Dict, List
 
@@ -171,11 +172,15 @@ def main() -> None:
                "minibatch": mini,
                "scale": [{k: v for k, v in r.items() if k != "epoch_logs"}
                          for r in scale]}
-    with open(f"{RESULTS}/node_level.json", "w") as f:
-        json.dump(summary, f, indent=1)
     text = markdown(full, mini, scale, machine)
-    with open(f"{RESULTS}/node_level.md", "w") as f:
-        f.write(text)
+    # derived from the records, rewritten whole (a temporary file, then a
+    # rename: an interrupted run leaves the previous tables)
+    for name, content in (("node_level.json", json.dumps(summary, indent=1)),
+                          ("node_level.md", text)):
+        tmp = f"{RESULTS}/{name}.tmp"
+        with open(tmp, "w") as f:
+            f.write(content)
+        os.replace(tmp, f"{RESULTS}/{name}")
     print(text)
 
 

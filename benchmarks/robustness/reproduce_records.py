@@ -7,7 +7,8 @@ worktree), and compares the score and every epoch's loss of the three.
 
     python benchmarks/robustness/reproduce_records.py --reference 88a3ff8
 
-Writes benchmarks/results/reproduce.json and reproduce.md.
+Appends its rows to benchmarks/results/reproduce.json; writes the table
+reproduce.md.
 """
 from __future__ import annotations
 
@@ -98,7 +99,11 @@ def main() -> None:
     import argparse
 
     sys.path.insert(0, os.getcwd())
-    from pyg_prosampler.experiments.results import load_records, machine
+    from pyg_prosampler.experiments.results import (
+        load_records,
+        machine,
+        replace_rows,
+    )
 
     p = argparse.ArgumentParser()
     p.add_argument("--reference", default="88a3ff8",
@@ -129,8 +134,10 @@ def main() -> None:
         print(json.dumps(row))
         rows.append(row)
     subprocess.run(["git", "worktree", "remove", "--force", ref], check=True)
-    with open(f"{RESULTS}/reproduce.json", "w") as f:
-        json.dump({"machine": machine(), "rows": rows}, f, indent=1)
+    # earlier runs' rows are kept; the table below shows this run's
+    replace_rows(f"{RESULTS}/reproduce.json",
+                 [{**r, "machine": machine()} for r in rows],
+                 keep=lambda r: True)
     lines = ["# Committed records against this code and the code before "
              "the change", "",
              f"`python benchmarks/robustness/reproduce_records.py "
