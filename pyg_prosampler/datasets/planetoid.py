@@ -90,12 +90,15 @@ def copy_from_mirror(name: str, root: str, mirror: str) -> str:
         check_sha256(osp.join(source, f), osp.join(mirror, "SHA256SUMS"),
                      "Planetoid mirror", name=f"{name}/raw/{f}")
     os.makedirs(osp.join(root, name), exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=osp.join(root, name)) as tmp:
+    tmp = tempfile.mkdtemp(dir=osp.join(root, name))
+    try:
         for f in files:
             shutil.copyfile(osp.join(source, f), osp.join(tmp, f))
         if osp.exists(raw_dir):
             shutil.rmtree(raw_dir)
         os.replace(tmp, raw_dir)
-        os.makedirs(tmp)  # for TemporaryDirectory's clean-up
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return raw_dir
 
